@@ -1,0 +1,1 @@
+"""prepay: prepaid-credit billing with Stripe top-ups and local debits."""

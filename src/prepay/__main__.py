@@ -1,0 +1,5 @@
+import sys
+
+from prepay.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""The FastAPI application, wired from one Settings object."""
+
+import logging
+import secrets
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from prepay.api.deps import Services
+from prepay.api.errors import install_error_handlers
+from prepay.api.routes import billing, debits, health, pages, webhook
+from prepay.api.templates import STATIC_DIR
+from prepay.auth.sessions import SessionSigner
+from prepay.config import Settings, mask_secret
+from prepay.db import make_engine, make_session_factory
+from prepay.ledger.payment_intents import HANDLERS
+from prepay.stripe_gateway import StripeGateway
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    gateway = None
+    if settings.payments_enabled:
+        gateway = StripeGateway(
+            settings.stripe_secret_key or "",
+            settings.stripe_api_base,
+            settings.stripe_webhook_secret,
+            settings.webhook_tolerance_seconds,
+        )
+    # Outside production a missing session secret gets a random one, so
+    # sessions end when the process restarts.
+    signer = SessionSigner(settings.session_secret or secrets.token_urlsafe(32))
+    log.info(
+        "prepay env=%s database=%s stripe=%s key=%s api_base=%s",
+        settings.prepay_env,
+        engine.url.render_as_string(hide_password=True),
+        "on" if gateway else "off",
+        mask_secret(settings.stripe_secret_key),
+        settings.stripe_api_base,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        gateway=gateway,
+        signer=signer,
+        event_handlers=dict(HANDLERS),
+    )
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    app = FastAPI(title="prepay", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.services = services or build_services(settings)
+    install_error_handlers(app)
+    for module in (health, billing, debits, webhook, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

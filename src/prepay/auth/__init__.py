@@ -1,0 +1,1 @@
+"""Who is calling: API tokens, page sessions and scopes."""

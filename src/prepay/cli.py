@@ -1,0 +1,130 @@
+"""The ``prepay`` command: serve, migrate, tokens and operators' tools."""
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from prepay.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("prepay.cli")
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from prepay.api.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from prepay.db import make_engine
+    from prepay.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    print("database is at the newest revision")  # noqa: T201
+    return 0
+
+
+def _token_create(args: argparse.Namespace, settings: Settings) -> int:
+    from prepay.auth.tokens import create_token
+    from prepay.db import make_engine, make_session_factory, transaction
+
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        token, row = create_token(session, args.email, args.scope)
+    print(f"created {row.scope} token {row.id} for {row.email}")  # noqa: T201
+    print(token)  # noqa: T201
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from prepay.auth.tokens import revoke_token
+    from prepay.db import make_engine, make_session_factory, transaction
+
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        revoked = revoke_token(session, args.token_id)
+    print(f"revoked {args.token_id}" if revoked else f"no active token {args.token_id}")  # noqa: T201
+    return 0 if revoked else 1
+
+
+def _dev(args: argparse.Namespace, settings: Settings) -> int:
+    from prepay.devserver import run_dev
+
+    return run_dev(args.host, args.port, args.sim_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prepay", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(handler=_serve)
+
+    dev = commands.add_parser(
+        "dev", help="migrate, start the Stripe simulator and run the service"
+    )
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8080)
+    dev.add_argument("--sim-port", type=int, default=12111)
+    dev.set_defaults(handler=_dev)
+
+    migrate = commands.add_parser(
+        "migrate", help="bring the database to the newest revision"
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    token = commands.add_parser("token", help="manage API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser(
+        "create", help="create a token and print it last"
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument("--scope", required=True, choices=("user", "service", "admin"))
+    create.set_defaults(handler=_token_create)
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke a token by its id (tok_...)"
+    )
+    revoke.add_argument("token_id")
+    revoke.set_defaults(handler=_token_revoke)
+
+    from prepay import operations
+
+    operations.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"prepay: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
+        code: int = args.handler(args, settings)
+    except Exception as exc:
+        from prepay.errors import PrepayError
+
+        if not isinstance(exc, PrepayError):
+            raise
+        print(f"prepay: {exc.message}", file=sys.stderr)  # noqa: T201
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Stripe events: stored by id, then applied in the same transaction.
+
+Each delivery becomes a ``stripe_events`` row first. Its effect runs inside
+a savepoint, so a failure rolls the effect back but keeps the row with the
+error, and the caller answers 500 so that Stripe retries. A row that already
+ended (PROCESSED, IGNORED or REVIEW) makes a repeated delivery a no-op.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from prepay.db import transaction
+from prepay.ledger.models import StripeEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = ("PROCESSED", "IGNORED", "REVIEW")
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A verified Stripe event as plain values; ``data`` is its data.object."""
+
+    id: str
+    type: str
+    livemode: bool
+    created: int
+    data: dict[str, Any]
+    # Present only on events from a connected account, which prepay never uses.
+    account: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What applying an event did: its final status, account and a note."""
+
+    status: str = "PROCESSED"
+    account_id: str | None = None
+    note: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Session, IncomingEvent], Outcome]
+
+
+class EventApplyFailed(Exception):
+    """Applying an event raised; its row is kept with the error."""
+
+    def __init__(self, event_id: str, error: str) -> None:
+        super().__init__(f"event {event_id} failed to apply: {error}")
+        self.event_id = event_id
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event_id: str
+    status: str
+    duplicate: bool
+
+
+def receive_event(
+    factory: sessionmaker[Session],
+    event: IncomingEvent,
+    handlers: dict[str, Handler],
+    expected_livemode: bool,
+) -> Receipt:
+    """Store ``event`` once and apply it; raise EventApplyFailed on failure."""
+    with transaction(factory) as session:
+        row = _insert_or_lock(session, event)
+        if row.status in FINAL_STATUSES:
+            log.info(
+                "event %s type=%s duplicate, was %s", event.id, event.type, row.status
+            )
+            return Receipt(event.id, row.status, duplicate=True)
+        error = _apply(session, row, event, handlers, expected_livemode)
+    if error is not None:
+        raise EventApplyFailed(event.id, error)
+    return Receipt(event.id, row.status, duplicate=False)
+
+
+def replay_event(
+    factory: sessionmaker[Session],
+    event_id: str,
+    handlers: dict[str, Handler],
+    expected_livemode: bool,
+) -> Receipt:
+    """Apply a stored event again, for one that FAILED once its cause is fixed."""
+    with transaction(factory) as session:
+        row = session.get(StripeEvent, event_id, with_for_update=True)
+        if row is None:
+            raise LookupError(f"no stored event {event_id}")
+        if row.status in FINAL_STATUSES:
+            return Receipt(event_id, row.status, duplicate=True)
+        event = IncomingEvent(
+            id=row.id,
+            type=row.type,
+            livemode=row.livemode,
+            created=row.stripe_created,
+            data=row.payload,
+        )
+        error = _apply(session, row, event, handlers, expected_livemode)
+    if error is not None:
+        raise EventApplyFailed(event_id, error)
+    return Receipt(event_id, row.status, duplicate=False)
+
+
+def _insert_or_lock(session: Session, event: IncomingEvent) -> StripeEvent:
+    values = {
+        "id": event.id,
+        "type": event.type,
+        "livemode": event.livemode,
+        "stripe_created": event.created,
+        "object_id": event.data.get("id"),
+        "status": "RECEIVED",
+        "attempts": 0,
+        "payload": event.data,
+        "received_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A concurrent twin waits here on PostgreSQL until the first commits.
+    session.execute(insert(StripeEvent).values(**values).on_conflict_do_nothing())
+    statement = (
+        select(StripeEvent)
+        .where(StripeEvent.id == event.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(statement).one()
+
+
+def _apply(
+    session: Session,
+    row: StripeEvent,
+    event: IncomingEvent,
+    handlers: dict[str, Handler],
+    expected_livemode: bool,
+) -> str | None:
+    row.attempts += 1
+    try:
+        with session.begin_nested():
+            outcome = _dispatch(session, event, handlers, expected_livemode)
+    except Exception as exc:  # noqa: BLE001  (any failure is kept, and Stripe retries)
+        log.exception("event %s type=%s failed to apply", event.id, event.type)
+        row.status = "FAILED"
+        row.error = f"{type(exc).__name__}: {exc}"[:2000]
+        return row.error
+
+    row.status = outcome.status
+    row.account_id = outcome.account_id
+    row.error = outcome.note
+    row.processed_at = utcnow()
+    log.info(
+        "event %s type=%s status=%s account=%s%s",
+        event.id,
+        event.type,
+        outcome.status,
+        outcome.account_id,
+        f" note={outcome.note}" if outcome.note else "",
+    )
+    return None
+
+
+def _dispatch(
+    session: Session,
+    event: IncomingEvent,
+    handlers: dict[str, Handler],
+    expected_livemode: bool,
+) -> Outcome:
+    if event.livemode != expected_livemode:
+        return Outcome("IGNORED", note=f"livemode={event.livemode} is not ours")
+    if event.account is not None:
+        return Outcome("IGNORED", note=f"event of connected account {event.account}")
+    handler = handlers.get(event.type)
+    if handler is None:
+        return Outcome("IGNORED", note="no handler for this event type")
+    return handler(session, event)
