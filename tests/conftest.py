@@ -156,7 +156,12 @@ class ServerThread:
 
     def __init__(self, app: object, port: int) -> None:
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="none",
+            lifespan="off",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -194,7 +199,9 @@ class Service:
         return httpx.Client(base_url=self.url, headers=headers, timeout=15)
 
 
-def service_settings(database_url: str, simulator_url: str, secret: str, **extra: str) -> Settings:
+def service_settings(
+    database_url: str, simulator_url: str, secret: str, **extra: str
+) -> Settings:
     environ = {
         "PREPAY_ENV": "test",
         "DATABASE_URL": database_url,
@@ -219,7 +226,9 @@ def service(database_url: str) -> Iterator[Service]:
     app = create_app(settings)
     try:
         with ServerThread(app, port):
-            yield Service(f"http://127.0.0.1:{port}", settings, app.state.services, simulator)
+            yield Service(
+                f"http://127.0.0.1:{port}", settings, app.state.services, simulator
+            )
     finally:
         stop_simulator(simulator)
         app.state.services.engine.dispose()
@@ -230,3 +239,25 @@ def chromium_path() -> str:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         missing(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
     return CHROMIUM
+
+
+@pytest.fixture
+def bare_service(database_url: str) -> Iterator[Service]:
+    """The service with webhooks verified locally and no simulator behind it.
+
+    Stripe calls go to a closed port and fail fast; tests that use this
+    fixture sign their own webhook events.
+    """
+    port = free_port()
+    secret = "whsec_" + secrets.token_hex(16)
+    dead = f"http://127.0.0.1:{free_port()}"
+    settings = service_settings(database_url, dead, secret)
+    app = create_app(settings)
+    placeholder = Simulator(dead, secret, None)  # type: ignore[arg-type]
+    try:
+        with ServerThread(app, port):
+            yield Service(
+                f"http://127.0.0.1:{port}", settings, app.state.services, placeholder
+            )
+    finally:
+        app.state.services.engine.dispose()

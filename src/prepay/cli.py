@@ -33,29 +33,6 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _token_create(args: argparse.Namespace, settings: Settings) -> int:
-    from prepay.auth.tokens import create_token
-    from prepay.db import make_engine, make_session_factory, transaction
-
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        token, row = create_token(session, args.email, args.scope)
-    print(f"created {row.scope} token {row.id} for {row.email}")  # noqa: T201
-    print(token)  # noqa: T201
-    return 0
-
-
-def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    from prepay.auth.tokens import revoke_token
-    from prepay.db import make_engine, make_session_factory, transaction
-
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        revoked = revoke_token(session, args.token_id)
-    print(f"revoked {args.token_id}" if revoked else f"no active token {args.token_id}")  # noqa: T201
-    return 0 if revoked else 1
-
-
 def _dev(args: argparse.Namespace, settings: Settings) -> int:
     from prepay.devserver import run_dev
 
@@ -84,20 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(handler=_migrate)
 
-    token = commands.add_parser("token", help="manage API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser(
-        "create", help="create a token and print it last"
-    )
-    create.add_argument("--email", required=True)
-    create.add_argument("--scope", required=True, choices=("user", "service", "admin"))
-    create.set_defaults(handler=_token_create)
-    revoke = token_commands.add_parser(
-        "revoke", help="revoke a token by its id (tok_...)"
-    )
-    revoke.add_argument("token_id")
-    revoke.set_defaults(handler=_token_revoke)
-
     from prepay import operations
 
     operations.register(commands)
@@ -108,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
