@@ -51,9 +51,15 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, seconds: float = 20.0) -> None:
+def wait_for_port(
+    port: int, seconds: float = 20.0, process: "subprocess.Popen[bytes] | None" = None
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(
+                f"the process for port {port} exited with {process.returncode}"
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -142,7 +148,12 @@ def start_simulator(webhook_url: str | None, webhook_secret: str) -> Simulator:
     if webhook_url:
         command += ["--webhook-url", webhook_url]
     process = subprocess.Popen(command)
-    wait_for_port(port)
+    try:
+        wait_for_port(port, process=process)
+    except RuntimeError:
+        process.kill()
+        process.wait(timeout=10)
+        raise
     return Simulator(f"http://127.0.0.1:{port}", webhook_secret, process)
 
 
