@@ -94,8 +94,13 @@ class LedgerEntry(Base):
             name="debit_never_below_zero",
         ),
         UniqueConstraint("account_id", "type", "idempotency_key"),
+        # With the account id in it, the key still holds when sharded by account.
+        UniqueConstraint("account_id", "stripe_dispute_id"),
         Index("ix_ledger_entries_account_created", "account_id", "created_at", "id"),
         Index("ix_ledger_entries_stripe_charge_id", "stripe_charge_id"),
+        # Finds the PENDING top-ups that sync-payments settles and the open
+        # disputes that review lists, without scanning the ledger.
+        Index("ix_ledger_entries_type_status_created", "type", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -114,6 +119,7 @@ class LedgerEntry(Base):
     )
     stripe_charge_id: Mapped[str | None] = mapped_column(String(255))
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255))
+    # Set only on a dispute's DISPUTE entry, so each dispute has one entry at most.
     stripe_dispute_id: Mapped[str | None] = mapped_column(String(255))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
