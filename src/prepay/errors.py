@@ -82,6 +82,13 @@ class PaymentProviderUnavailable(PrepayError):
     status = 503
 
 
+class IdentityProviderUnavailable(PrepayError):
+    """The OIDC issuer's signing keys could not be fetched and none are cached."""
+
+    code = "UNAVAILABLE"
+    status = 503
+
+
 class InvalidWebhook(PrepayError):
     """A webhook delivery whose signature, timestamp or body does not verify."""
 
