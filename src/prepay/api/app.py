@@ -8,12 +8,21 @@ from fastapi.staticfiles import StaticFiles
 
 from prepay.api.deps import Services
 from prepay.api.errors import install_error_handlers
-from prepay.api.routes import billing, debits, health, pages, webhook
+from prepay.api.routes import (
+    adjustments,
+    billing,
+    debits,
+    health,
+    metrics,
+    pages,
+    webhook,
+)
 from prepay.api.templates import STATIC_DIR
 from prepay.auth.sessions import SessionSigner
 from prepay.config import Settings, mask_secret
 from prepay.db import make_engine, make_session_factory
 from prepay.ledger.payment_intents import HANDLERS
+from prepay.metrics import MetricsMiddleware, build_registry
 from prepay.stripe_gateway import StripeGateway
 
 log = logging.getLogger(__name__)
@@ -53,8 +62,10 @@ def build_services(settings: Settings) -> Services:
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app = FastAPI(title="prepay", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.services = services or build_services(settings)
+    app.state.metrics = build_registry(app.state.services.sessions)
     install_error_handlers(app)
-    for module in (health, billing, debits, webhook, pages):
+    for module in (health, billing, debits, adjustments, webhook, pages, metrics):
         app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -7,9 +7,9 @@ Each module has ``register(commands)``, which adds its subcommands to the
 import argparse
 from types import ModuleType
 
-from prepay.operations import tokens
+from prepay.operations import ledger, tokens
 
-MODULES: tuple[ModuleType, ...] = (tokens,)
+MODULES: tuple[ModuleType, ...] = (tokens, ledger)
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
