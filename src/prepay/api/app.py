@@ -21,7 +21,7 @@ from prepay.api.templates import STATIC_DIR
 from prepay.auth.sessions import SessionSigner
 from prepay.config import Settings, mask_secret
 from prepay.db import make_engine, make_session_factory
-from prepay.ledger.payment_intents import HANDLERS
+from prepay.ledger.handlers import HANDLERS
 from prepay.metrics import MetricsMiddleware, build_registry
 from prepay.stripe_gateway import StripeGateway
 

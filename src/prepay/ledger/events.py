@@ -4,6 +4,10 @@ Each delivery becomes a ``stripe_events`` row first. Its effect runs inside
 a savepoint, so a failure rolls the effect back but keeps the row with the
 error, and the caller answers 500 so that Stripe retries. A row that already
 ended (PROCESSED, IGNORED or REVIEW) makes a repeated delivery a no-op.
+
+An operator can replay a stored event that FAILED or is in REVIEW. Every
+handler is idempotent, so a replay applies what is still missing and
+nothing twice.
 """
 
 import logging
@@ -16,11 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from prepay.db import transaction
+from prepay.errors import NotFound
 from prepay.ledger.models import StripeEvent, utcnow
 
 log = logging.getLogger(__name__)
 
 FINAL_STATUSES = ("PROCESSED", "IGNORED", "REVIEW")
+# IGNORED is not among them: the row does not keep the connected account that
+# made an event IGNORED, so a replay could apply an event that is not ours.
+REPLAYABLE_STATUSES = ("RECEIVED", "FAILED", "REVIEW")
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,19 @@ def replay_event(
     handlers: dict[str, Handler],
     expected_livemode: bool,
 ) -> Receipt:
-    """Apply a stored event again, for one that FAILED once its cause is fixed."""
+    """Apply a stored event again once the cause of its FAILED or REVIEW is fixed.
+
+    A PROCESSED or IGNORED event is left alone. Raises NotFound for an
+    unknown id and EventApplyFailed when the event fails again.
+    """
     with transaction(factory) as session:
         row = session.get(StripeEvent, event_id, with_for_update=True)
         if row is None:
-            raise LookupError(f"no stored event {event_id}")
-        if row.status in FINAL_STATUSES:
+            raise NotFound(
+                f"no stored event {event_id}; list them with 'prepay events list'",
+                eventId=event_id,
+            )
+        if row.status not in REPLAYABLE_STATUSES:
             return Receipt(event_id, row.status, duplicate=True)
         event = IncomingEvent(
             id=row.id,
@@ -108,6 +123,21 @@ def replay_event(
     if error is not None:
         raise EventApplyFailed(event_id, error)
     return Receipt(event_id, row.status, duplicate=False)
+
+
+def list_events(
+    session: Session, status: str | None, event_type: str | None, limit: int
+) -> list[StripeEvent]:
+    """Return stored events, newest first, filtered by status and type."""
+    statement = select(StripeEvent)
+    if status:
+        statement = statement.where(StripeEvent.status == status)
+    if event_type:
+        statement = statement.where(StripeEvent.type == event_type)
+    statement = statement.order_by(
+        StripeEvent.received_at.desc(), StripeEvent.id.desc()
+    ).limit(limit)
+    return list(session.scalars(statement))
 
 
 def _insert_or_lock(session: Session, event: IncomingEvent) -> StripeEvent:
@@ -156,7 +186,9 @@ def _apply(
     row.account_id = outcome.account_id
     row.error = outcome.note
     row.processed_at = utcnow()
-    log.info(
+    # An event kept for review is an operator's job, so it logs a warning.
+    log.log(
+        logging.WARNING if outcome.status == "REVIEW" else logging.INFO,
         "event %s type=%s status=%s account=%s%s",
         event.id,
         event.type,

@@ -5,14 +5,18 @@ never got the id (a crash between Stripe's answer and our write), by the
 transaction id that prepay put in its metadata. A PaymentIntent with no
 prepay metadata, or whose metadata names another account, is kept for
 review and credits nothing.
+
+``settle`` applies a PaymentIntent's current state the same way, for the
+sweep that asks Stripe about top-ups whose webhook never arrived.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from prepay.ledger import topups
-from prepay.ledger.events import IncomingEvent, Outcome
+from prepay.ledger.events import Handler, IncomingEvent, Outcome
 from prepay.ledger.models import LedgerEntry
 from prepay.money import Money, MoneyError, normalize_currency
 
@@ -20,6 +24,14 @@ from prepay.money import Money, MoneyError, normalize_currency
 ACCOUNT_KEY = "prepay_account_id"
 TRANSACTION_KEY = "prepay_transaction_id"
 EMAIL_KEY = "prepay_user_email"
+
+# PaymentIntent statuses that wait for the customer or the bank.
+WAITING_STATUSES = (
+    "requires_payment_method",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
 
 
 def match_topup(
@@ -48,12 +60,18 @@ def match_topup(
     return entry, None
 
 
-def _received(payment_intent: dict[str, Any], entry: LedgerEntry) -> Money | str:
+def received_amount(
+    stripe_object: dict[str, Any], field: str, entry: LedgerEntry
+) -> Money | str:
+    """Read ``field``, a positive amount in minor units, in the top-up's currency.
+
+    Returns the amount, or the reason it cannot be used.
+    """
+    minor = stripe_object.get(field)
+    if not isinstance(minor, int) or isinstance(minor, bool) or minor <= 0:
+        return f"{field} {minor!r} is not a positive integer"
     try:
-        currency = normalize_currency(payment_intent.get("currency"), "currency")
-        minor = payment_intent.get("amount_received")
-        if not isinstance(minor, int) or isinstance(minor, bool) or minor <= 0:
-            return f"amount_received {minor!r} is not a positive integer"
+        currency = normalize_currency(stripe_object.get("currency"), "currency")
         received = Money.from_minor_units(currency, minor)
     except MoneyError as exc:
         return str(exc)
@@ -62,60 +80,120 @@ def _received(payment_intent: dict[str, Any], entry: LedgerEntry) -> Money | str
     return received
 
 
-def _charge_id(payment_intent: dict[str, Any]) -> str | None:
-    charge = payment_intent.get("latest_charge")
-    if isinstance(charge, dict):
-        return str(charge.get("id"))
-    return charge if isinstance(charge, str) else None
+def object_id(value: object) -> str | None:
+    """Return the id of a field that holds an id or an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def on_succeeded(session: Session, event: IncomingEvent) -> Outcome:
-    entry, problem = match_topup(session, event.data)
+    return _succeeded(session, event.data)
+
+
+def _succeeded(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    entry, problem = match_topup(session, payment_intent)
     if entry is None:
         return Outcome("REVIEW", note=problem)
-    received = _received(event.data, entry)
+    received = received_amount(payment_intent, "amount_received", entry)
     if isinstance(received, str):
         return Outcome("REVIEW", entry.account_id, note=received)
 
-    credited = topups.complete_topup(session, entry, received, _charge_id(event.data))
-    note = None if credited else f"top-up {entry.id} was already {entry.status}"
-    return Outcome("PROCESSED", entry.account_id, note=note)
+    charge_id = object_id(payment_intent.get("latest_charge"))
+    if topups.complete_topup(session, entry, received, charge_id):
+        return Outcome("PROCESSED", entry.account_id)
+    status = topups.current_status(session, entry.id)
+    if status == "CANCELED":
+        # Stripe took the money for a top-up that prepay had given up on.
+        return Outcome(
+            "REVIEW",
+            entry.account_id,
+            note=f"PaymentIntent succeeded but top-up {entry.id} is CANCELED; "
+            "credit it with an adjustment or refund the payment",
+        )
+    return Outcome(
+        "PROCESSED", entry.account_id, note=f"top-up {entry.id} was {status}"
+    )
 
 
 def on_payment_failed(session: Session, event: IncomingEvent) -> Outcome:
-    entry, problem = match_topup(session, event.data)
+    return _failed(session, event.data)
+
+
+def _failed(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    entry, problem = match_topup(session, payment_intent)
     if entry is None:
         return Outcome("REVIEW", note=problem)
 
-    error = event.data.get("last_payment_error") or {}
+    # The top-up's failure code and message are what the billing page shows.
+    error = payment_intent.get("last_payment_error") or {}
     code = str(error.get("decline_code") or error.get("code") or "payment_failed")
     message = str(error.get("message") or "The payment failed.")
-    failed = topups.fail_topup(session, entry, code, message)
-    note = None if failed else f"top-up {entry.id} was {entry.status}; left as it is"
-    return Outcome("PROCESSED", entry.account_id, note=note)
+    if topups.fail_topup(session, entry, code, message):
+        return Outcome("PROCESSED", entry.account_id)
+    return _left_as_it_is(session, entry)
 
 
 def on_canceled(session: Session, event: IncomingEvent) -> Outcome:
-    entry, problem = match_topup(session, event.data)
+    return _canceled(session, event.data)
+
+
+def _canceled(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    entry, problem = match_topup(session, payment_intent)
     if entry is None:
         return Outcome("REVIEW", note=problem)
-    reason = str(event.data.get("cancellation_reason") or "canceled")
-    canceled = topups.cancel_topup(session, entry, reason)
-    note = None if canceled else f"top-up {entry.id} was {entry.status}; left as it is"
+    reason = str(payment_intent.get("cancellation_reason") or "canceled")
+    if topups.cancel_topup(session, entry, reason):
+        return Outcome("PROCESSED", entry.account_id)
+    return _left_as_it_is(session, entry)
+
+
+def _left_as_it_is(session: Session, entry: LedgerEntry) -> Outcome:
+    status = topups.current_status(session, entry.id)
+    note = f"top-up {entry.id} was {status}; left as it is"
     return Outcome("PROCESSED", entry.account_id, note=note)
 
 
 def on_status_detail(session: Session, event: IncomingEvent) -> Outcome:
     """Record processing or requires_action on the top-up; no money moves."""
-    entry, problem = match_topup(session, event.data)
+    return _status_detail(session, event.data)
+
+
+def _status_detail(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    entry, problem = match_topup(session, payment_intent)
     if entry is None:
         return Outcome("REVIEW", note=problem)
     if entry.status == "PENDING":
-        topups.note_status(session, entry, {"stripeStatus": event.data.get("status")})
+        detail = {"stripeStatus": payment_intent.get("status")}
+        topups.note_status(session, entry, detail)
     return Outcome("PROCESSED", entry.account_id)
 
 
-HANDLERS = {
+def _waiting(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    # A declined attempt leaves the PaymentIntent in requires_payment_method
+    # with the decline in last_payment_error, as payment_failed reports it.
+    if payment_intent.get("last_payment_error"):
+        return _failed(session, payment_intent)
+    return _status_detail(session, payment_intent)
+
+
+_SETTLE_BY_STATUS: dict[str, Callable[[Session, dict[str, Any]], Outcome]] = {
+    "succeeded": _succeeded,
+    "canceled": _canceled,
+    **{status: _waiting for status in WAITING_STATUSES},
+}
+
+
+def settle(session: Session, payment_intent: dict[str, Any]) -> Outcome:
+    """Apply a PaymentIntent's current state, as retrieved from Stripe."""
+    status = str(payment_intent.get("status"))
+    settle_status = _SETTLE_BY_STATUS.get(status)
+    if settle_status is None:
+        return Outcome("REVIEW", note=f"PaymentIntent status {status!r} is unknown")
+    return settle_status(session, payment_intent)
+
+
+HANDLERS: dict[str, Handler] = {
     "payment_intent.succeeded": on_succeeded,
     "payment_intent.payment_failed": on_payment_failed,
     "payment_intent.canceled": on_canceled,

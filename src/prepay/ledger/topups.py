@@ -4,9 +4,14 @@ PENDING -> COMPLETED (credit), PENDING -> FAILED, PENDING or FAILED ->
 CANCELED, and FAILED -> COMPLETED when a later attempt on the same
 PaymentIntent succeeds. Each transition is a conditional UPDATE on the
 current status, so a repeated or late event changes nothing.
+
+Refunds and lost disputes take money back from a top-up's charge; the sums
+here tell how much was taken back already, so no money goes back twice.
 """
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,6 +24,18 @@ from prepay.ledger.models import Account, LedgerEntry, new_id, utcnow
 from prepay.money import Money
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reversed:
+    """Nanos already taken back from one charge's top-up, each zero or more."""
+
+    refunded: int
+    disputed: int
+
+    @property
+    def total(self) -> int:
+        return self.refunded + self.disputed
 
 
 def find_topup(session: Session, account_id: str, key: str) -> LedgerEntry | None:
@@ -37,6 +54,78 @@ def find_topup_by_payment_intent(
         LedgerEntry.stripe_payment_intent_id == payment_intent_id
     )
     return session.scalars(statement).first()
+
+
+def find_topup_by_charge(session: Session, charge_id: str) -> LedgerEntry | None:
+    statement = select(LedgerEntry).where(
+        LedgerEntry.type == "CREDIT", LedgerEntry.stripe_charge_id == charge_id
+    )
+    return session.scalars(statement).first()
+
+
+def find_topup_for_charge(
+    session: Session, charge_id: str | None, payment_intent_id: str | None
+) -> LedgerEntry | None:
+    """Find the top-up that a charge paid, by its PaymentIntent or the charge id.
+
+    The PaymentIntent finds a top-up that is not COMPLETED yet, whose row does
+    not know the charge id; a dispute may name only the charge.
+    """
+    entry = None
+    if payment_intent_id:
+        entry = find_topup_by_payment_intent(session, payment_intent_id)
+    if entry is None and charge_id:
+        entry = find_topup_by_charge(session, charge_id)
+    return entry
+
+
+def find_stale_pending(
+    session: Session, created_before: datetime, limit: int
+) -> list[tuple[str, str | None]]:
+    """Return (top-up id, PaymentIntent id) of PENDING top-ups, oldest first."""
+    statement = (
+        select(LedgerEntry.id, LedgerEntry.stripe_payment_intent_id)
+        .where(
+            LedgerEntry.type == "CREDIT",
+            LedgerEntry.status == "PENDING",
+            LedgerEntry.created_at < created_before,
+        )
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in session.execute(statement)]
+
+
+def current_status(session: Session, entry_id: str) -> str:
+    """Read the entry's status from the row, not from the session's copy."""
+    statement = select(LedgerEntry.status).where(LedgerEntry.id == entry_id)
+    return session.execute(statement).scalar_one()
+
+
+def topup_amount(session: Session, entry_id: str) -> int:
+    """Read the top-up's amount in nanos as stored now, after any completion."""
+    statement = select(LedgerEntry.amount_nanos).where(LedgerEntry.id == entry_id)
+    return session.execute(statement).scalar_one()
+
+
+def reversed_nanos(session: Session, account_id: str, charge_id: str) -> Reversed:
+    """Sum what COMPLETED refunds and lost disputes took back for one charge.
+
+    Call it with the account row locked, so a concurrent event for the same
+    charge cannot deduct between this read and the caller's write.
+    """
+    statement = (
+        select(LedgerEntry.type, func.sum(LedgerEntry.amount_nanos))
+        .where(
+            LedgerEntry.account_id == account_id,
+            LedgerEntry.stripe_charge_id == charge_id,
+            LedgerEntry.type.in_(("REFUND", "DISPUTE")),
+            LedgerEntry.status == "COMPLETED",
+        )
+        .group_by(LedgerEntry.type)
+    )
+    sums = {row[0]: -int(row[1] or 0) for row in session.execute(statement)}
+    return Reversed(refunded=sums.get("REFUND", 0), disputed=sums.get("DISPUTE", 0))
 
 
 def open_topup(
@@ -141,10 +230,14 @@ def fail_topup(session: Session, entry: LedgerEntry, code: str, message: str) ->
         .values(status="FAILED", failure_code=code[:100], failure_message=message[:500])
         .returning(LedgerEntry.id)
     ).scalar_one_or_none()
-    return result is not None
+    if result is None:
+        return False
+    log.info("top-up %s failed account=%s code=%s", entry.id, entry.account_id, code)
+    return True
 
 
 def cancel_topup(session: Session, entry: LedgerEntry, reason: str) -> bool:
+    """Mark a PENDING or FAILED top-up CANCELED, with ``reason`` as its code."""
     result = session.execute(
         update(LedgerEntry)
         .where(
@@ -153,13 +246,24 @@ def cancel_topup(session: Session, entry: LedgerEntry, reason: str) -> bool:
         .values(status="CANCELED", failure_code=reason[:100] or None)
         .returning(LedgerEntry.id)
     ).scalar_one_or_none()
-    return result is not None
+    if result is None:
+        return False
+    log.info(
+        "top-up %s canceled account=%s reason=%s", entry.id, entry.account_id, reason
+    )
+    return True
 
 
 def note_status(session: Session, entry: LedgerEntry, detail: dict[str, Any]) -> None:
-    """Record a PaymentIntent's intermediate status on a PENDING top-up."""
-    metadata = dict(entry.metadata_ or {})
-    metadata.update(detail)
+    """Merge ``detail`` into the top-up's metadata, such as a PaymentIntent's status.
+
+    The metadata is read again from the row, so a stale copy in the session
+    cannot overwrite what another event wrote.
+    """
+    current = session.execute(
+        select(LedgerEntry.metadata_).where(LedgerEntry.id == entry.id)
+    ).scalar_one()
+    metadata = {**(current or {}), **detail}
     session.execute(
         update(LedgerEntry).where(LedgerEntry.id == entry.id).values(metadata_=metadata)
     )
