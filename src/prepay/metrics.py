@@ -113,6 +113,13 @@ def counting(counter: Counter, success: str = "completed") -> Iterator[OutcomeLa
     counter.labels(label.name).inc()
 
 
+def count_webhook(event_type: str, status: str, duplicate: bool = False) -> None:
+    """Count one webhook delivery by event type and the status it ended in."""
+    WEBHOOK_EVENTS.labels(
+        event_type, "duplicate" if duplicate else status.lower()
+    ).inc()
+
+
 class LedgerCheckCollector(Collector):
     """The gauge of accounts whose balance differs from the sum of their ledger."""
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from prepay import payments
+from prepay import metrics, payments
 from prepay.api.deps import PrincipalDep, ServicesDep
 from prepay.api.schemas import (
     ConfigResponse,
@@ -65,16 +65,18 @@ def create_top_up(
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> TopUpResponse:
     """Start a top-up: a PENDING entry and a Stripe PaymentIntent to confirm."""
-    result = payments.create_topup(
-        services.sessions,
-        services.gateway,
-        services.settings,
-        principal.email,
-        body.amount.to_money("amount"),
-        idempotency_key or "",
-        payment_method=body.payment_method_id,
-        return_url=body.return_url,
-    )
+    with metrics.counting(metrics.TOPUPS) as outcome:
+        result = payments.create_topup(
+            services.sessions,
+            services.gateway,
+            services.settings,
+            principal.email,
+            body.amount.to_money("amount"),
+            idempotency_key or "",
+            payment_method=body.payment_method_id,
+            return_url=body.return_url,
+        )
+        outcome.name = "created" if result.success else "declined"
     info = result.payment_intent
     return TopUpResponse(
         success=result.success,

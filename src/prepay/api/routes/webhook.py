@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from prepay import metrics
 from prepay.api.deps import ServicesDep
 from prepay.api.errors import error_body
-from prepay.errors import WebhookNotConfigured
+from prepay.errors import InvalidWebhook, WebhookNotConfigured
 from prepay.ledger.events import EventApplyFailed, receive_event
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,11 @@ async def receive_webhook(request: Request, services: ServicesDep) -> JSONRespon
         raise WebhookNotConfigured("webhooks are not configured on this server")
 
     payload = await request.body()
-    event = gateway.verify_event(payload, request.headers.get("stripe-signature"))
+    try:
+        event = gateway.verify_event(payload, request.headers.get("stripe-signature"))
+    except InvalidWebhook:
+        metrics.count_webhook("unverified", "rejected")
+        raise
 
     expected_livemode = services.settings.is_production
     try:
@@ -35,7 +40,9 @@ async def receive_webhook(request: Request, services: ServicesDep) -> JSONRespon
             expected_livemode,
         )
     except EventApplyFailed:
+        metrics.count_webhook(event.type, "failed")
         return JSONResponse(
             error_body("INTERNAL", "event failed to apply; retry later"), 500
         )
+    metrics.count_webhook(event.type, receipt.status, receipt.duplicate)
     return JSONResponse({"received": True, "status": receipt.status})
