@@ -24,6 +24,9 @@ from prepay.ledger.events import IncomingEvent
 log = logging.getLogger(__name__)
 
 NETWORK_RETRIES = 2
+# PaymentIntents per list request (Stripe's maximum) and pages read at most.
+LIST_PAGE_SIZE = 100
+MAX_LIST_PAGES = 10
 
 
 class PaymentDeclined(PrepayError):
@@ -160,6 +163,45 @@ class StripeGateway:
             self._client.v1.payment_intents.retrieve, payment_intent_id
         )
         return _to_info(_plain(retrieved))
+
+    def list_payment_intents(
+        self, customer: str, created_from: int
+    ) -> list[PaymentIntentInfo]:
+        """List the customer's PaymentIntents created at ``created_from`` or later.
+
+        ``created_from`` is Unix time in seconds. The list API shows a new
+        PaymentIntent at once, unlike search, whose index Stripe documents as
+        lagging by up to a minute, and longer during outages.
+        """
+        found: list[PaymentIntentInfo] = []
+        params: dict[str, Any] = {
+            "customer": customer,
+            "created": {"gte": created_from},
+            "limit": LIST_PAGE_SIZE,
+        }
+        for _page in range(MAX_LIST_PAGES):
+            page = _plain(self._call(self._client.v1.payment_intents.list, params))
+            found.extend(_to_info(item) for item in page.get("data", []))
+            if not page.get("has_more") or not found:
+                return found
+            params["starting_after"] = found[-1].id
+        log.warning(
+            "listed %d PaymentIntents of customer %s and stopped at the page limit",
+            len(found),
+            customer,
+        )
+        return found
+
+    def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        """Cancel a PaymentIntent that the customer abandoned."""
+        params: Any = {"cancellation_reason": "abandoned"}
+        options: Any = {"idempotency_key": f"prepay-cancel-{payment_intent_id}"}
+        canceled = self._call(
+            self._client.v1.payment_intents.cancel, payment_intent_id, params, options
+        )
+        info = _to_info(_plain(canceled))
+        log.info("stripe payment_intent canceled id=%s", info.id)
+        return info
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
