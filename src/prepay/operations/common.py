@@ -1,5 +1,8 @@
 """What every operators' command needs: a session factory on the configured database."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from prepay.config import Settings
@@ -8,3 +11,13 @@ from prepay.db import make_engine, make_session_factory
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
     return make_session_factory(make_engine(settings.database_url))
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Yield a session factory, and close its connections when the command ends."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
