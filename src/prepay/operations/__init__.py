@@ -7,9 +7,9 @@ Each module has ``register(commands)``, which adds its subcommands to the
 import argparse
 from types import ModuleType
 
-from prepay.operations import ledger, tokens
+from prepay.operations import events, ledger, review, sync, tokens
 
-MODULES: tuple[ModuleType, ...] = (tokens, ledger)
+MODULES: tuple[ModuleType, ...] = (tokens, ledger, events, review, sync)
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
