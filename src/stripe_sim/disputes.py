@@ -12,8 +12,10 @@ mode decides the outcome from the evidence's `uncategorized_text`
   `warning_closed` without escalation;
 - `escalate_inquiry_evidence` turns an inquiry into a chargeback.
 
-Any other submitted evidence leaves the dispute under review. Closing a
-dispute through the API accepts the loss.
+The update that submits evidence returns the dispute under review, and the
+outcome follows at once as later events such as `charge.dispute.closed`. Any
+other submitted evidence leaves the dispute under review.
+Closing a dispute through the API accepts the loss.
 """
 
 from __future__ import annotations
@@ -190,9 +192,12 @@ def update_dispute(call: ApiCall) -> JSON:
     previous = _apply_evidence(call, dispute, evidence, submit)
     if previous:
         emit(call, "charge.dispute.updated", dispute, previous=previous)
+    # NOTE: Stripe decides test disputes asynchronously. That its update
+    # response shows the dispute under review is our reading, not documented.
+    reviewed = snapshot(dispute)
     if submit and evidence:
         _decide(call, dispute, get_str(evidence, "uncategorized_text"))
-    return snapshot(dispute)
+    return reviewed
 
 
 def _apply_evidence(call: ApiCall, dispute: JSON, evidence: JSON, submit: bool) -> JSON:
