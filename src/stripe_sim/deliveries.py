@@ -16,7 +16,6 @@ sends every event twice, `reverse` sends each batch in reverse order, and
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
@@ -29,7 +28,7 @@ import httpx
 from .events import endpoints_for
 from .settings import Settings
 from .signing import signature_header
-from .store import Store, snapshot
+from .store import Store
 
 JSON = dict[str, Any]
 
@@ -211,7 +210,7 @@ class Deliverer:
             endpoint = self.store.find(delivery.endpoint_id)
             if event is None or endpoint is None or endpoint["status"] != "enabled":
                 return
-            payload = json.dumps(snapshot(event), indent=2)
+            payload = self.store.secret(event["id"])["payload"]
             url = endpoint["url"]
             secret = self.store.secret(endpoint["id"])["secret"]
 
