@@ -8,6 +8,7 @@ run unless STRIPE_WEBHOOK_SECRET is set, and both sides use the same one.
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -33,7 +34,15 @@ def _wait_until_up(url: str, seconds: float = 15.0) -> None:
     raise RuntimeError(f"the Stripe simulator did not answer at {url} in {seconds} s")
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_dev(host: str, port: int, sim_port: int) -> int:
+    # uvicorn restores the previous SIGTERM handler after its graceful
+    # shutdown and raises the signal again; with the default handler the
+    # process would die before the finally below stops the simulator.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     port = int(os.environ.get("PORT", port))
     sim_port = int(os.environ.get("STRIPE_SIM_PORT", sim_port))
     sim_url = f"http://127.0.0.1:{sim_port}"
@@ -75,7 +84,11 @@ def run_dev(host: str, port: int, sim_port: int) -> int:
         return main(["serve", "--host", host, "--port", str(port)])
     finally:
         simulator.terminate()
-        simulator.wait(timeout=10)
+        try:
+            simulator.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            simulator.kill()
+            simulator.wait()
 
 
 def _print_welcome(host: str, port: int, sim_url: str, database_url: str) -> None:
