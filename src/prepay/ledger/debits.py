@@ -8,7 +8,7 @@ idempotency key finds the first entry and charges nothing.
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -159,7 +159,7 @@ def _take_if_covered(session: Session, account_id: str, cost: int) -> int | None
     return session.execute(statement).scalar_one_or_none()
 
 
-def _raise_not_covered(session: Session, account_id: str, amount: Money) -> None:
+def _raise_not_covered(session: Session, account_id: str, amount: Money) -> NoReturn:
     account = session.get(Account, account_id, populate_existing=True)
     assert account is not None
     if account.status == "RESTRICTED":
