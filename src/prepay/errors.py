@@ -69,6 +69,14 @@ class RateLimited(PrepayError):
     code = "RATE_LIMITED"
     status = 429
 
+    def __init__(
+        self, message: str, retry_after_seconds: int | None = None, **details: Any
+    ) -> None:
+        if retry_after_seconds is not None:
+            details["retryAfterSeconds"] = retry_after_seconds
+        super().__init__(message, **details)
+        self.retry_after_seconds = retry_after_seconds
+
 
 class PaymentsDisabled(PrepayError):
     code = "PAYMENTS_DISABLED"

@@ -7,6 +7,7 @@ error class, never by message text.
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,12 @@ NETWORK_RETRIES = 2
 # PaymentIntents per list request (Stripe's maximum) and pages read at most.
 LIST_PAGE_SIZE = 100
 MAX_LIST_PAGES = 10
+# Longer Stripe-Signature headers are rejected unread; Stripe sends one t and
+# a v1 per active secret, a few hundred characters.
+MAX_SIGNATURE_HEADER_LENGTH = 4096
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+INVALID_SIGNATURE = "invalid webhook signature"
+INVALID_PAYLOAD = "invalid webhook payload"
 
 
 class PaymentDeclined(PrepayError):
@@ -108,12 +115,15 @@ class StripeGateway:
             base_addresses={"api": api_base},
             max_network_retries=NETWORK_RETRIES,
         )
-        self._webhook_secrets = list(webhook_secrets)
-        self._tolerance = tolerance_seconds
+        self._verifier = (
+            WebhookVerifier(webhook_secrets, tolerance_seconds)
+            if webhook_secrets
+            else None
+        )
 
     @property
     def can_verify_webhooks(self) -> bool:
-        return bool(self._webhook_secrets)
+        return self._verifier is not None
 
     def create_customer(self, email: str, account_id: str) -> str:
         params: Any = {"email": email, "metadata": {"prepay_account_id": account_id}}
@@ -242,54 +252,96 @@ class StripeGateway:
             ) from None
 
     def verify_event(self, payload: bytes, header: str | None) -> IncomingEvent:
-        """Verify a delivery on its raw bytes and return the event as plain values.
+        """Verify a delivery with the configured secrets; see WebhookVerifier."""
+        if self._verifier is None:
+            raise InvalidWebhook(INVALID_SIGNATURE)
+        return self._verifier.verify_event(payload, header)
 
-        Raises InvalidWebhook for any bad body, header, signature or time.
+
+class WebhookVerifier:
+    """Verifies webhook deliveries on their raw bytes with the official SDK.
+
+    Several secrets may be configured while one is rotated; a delivery passes
+    when any ``v1`` signature in its header matches any of them. Everything
+    that fails raises InvalidWebhook with one of two generic messages, so a
+    caller learns nothing about which check failed.
+    """
+
+    def __init__(self, secrets: list[str], tolerance_seconds: int = 300) -> None:
+        if not secrets:
+            raise ValueError("a webhook verifier needs at least one secret")
+        self._secrets = list(secrets)
+        self._tolerance = tolerance_seconds
+
+    def verify_event(self, payload: bytes, header: str | None) -> IncomingEvent:
+        """Verify a delivery and return the event as plain values.
+
+        Raises InvalidWebhook for a body that is not UTF-8 JSON of an event,
+        a missing or malformed header, no matching signature, or a timestamp
+        more than the tolerance away from now in either direction (the SDK
+        checks only the past).
         """
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidWebhook("invalid webhook payload") from None
-        timestamp = self._verify_signature(text, header)
-        if timestamp > time.time() + self._tolerance:
-            raise InvalidWebhook("invalid webhook signature")
+            raise InvalidWebhook(INVALID_PAYLOAD) from None
+        timestamp = _signed_timestamp(header)
+        if abs(time.time() - timestamp) > self._tolerance:
+            raise InvalidWebhook(INVALID_SIGNATURE)
+        if not any(self._signed_with(text, header, s) for s in self._secrets):
+            raise InvalidWebhook(INVALID_SIGNATURE)
         try:
-            body = json.loads(text)
-            return _to_event(body)
-        except (ValueError, KeyError, TypeError):
-            raise InvalidWebhook("invalid webhook payload") from None
+            return _to_event(json.loads(text))
+        except (ValueError, KeyError, TypeError, RecursionError):
+            raise InvalidWebhook(INVALID_PAYLOAD) from None
 
-    def _verify_signature(self, text: str, header: str | None) -> int:
-        for secret in self._webhook_secrets:
-            try:
-                stripe.WebhookSignature.verify_header(
-                    text, header, secret, self._tolerance
-                )
-            except stripe.SignatureVerificationError:
-                continue
-            return _header_timestamp(header or "")
-        raise InvalidWebhook("invalid webhook signature")
+    def _signed_with(self, text: str, header: str | None, secret: str) -> bool:
+        try:
+            stripe.WebhookSignature.verify_header(text, header, secret, self._tolerance)
+        except stripe.SignatureVerificationError:
+            return False
+        return True
 
 
-def _header_timestamp(header: str) -> int:
+def _signed_timestamp(header: str | None) -> int:
+    """Read ``t`` from a Stripe-Signature header, the first one as the SDK does.
+
+    Only plain ASCII headers with a decimal ``t`` pass, because the SDK's own
+    parser accepts signs, spaces and underscores in ``t`` and fails with a
+    TypeError, not its own error, on non-ASCII signatures.
+    """
+    if not header or len(header) > MAX_SIGNATURE_HEADER_LENGTH or not header.isascii():
+        raise InvalidWebhook(INVALID_SIGNATURE)
     for item in header.split(","):
         key, _, value = item.partition("=")
-        if key.strip() == "t":
+        if key == "t":
+            if not _TIMESTAMP.fullmatch(value):
+                break
             return int(value)
-    raise InvalidWebhook("invalid webhook signature")
+    raise InvalidWebhook(INVALID_SIGNATURE)
 
 
-def _to_event(body: dict[str, Any]) -> IncomingEvent:
-    if body.get("object") != "event":
+def _to_event(body: Any) -> IncomingEvent:
+    if not isinstance(body, dict) or body.get("object") != "event":
         raise ValueError("not an event")
     data = body["data"]["object"]
-    if not isinstance(data, dict) or not isinstance(body["id"], str):
+    event_id, event_type, created = body["id"], body["type"], body["created"]
+    account = body.get("account")
+    if not (
+        isinstance(data, dict)
+        and isinstance(event_id, str)
+        and isinstance(event_type, str)
+        and isinstance(body["livemode"], bool)
+        and isinstance(created, int)
+        and not isinstance(created, bool)
+        and (account is None or isinstance(account, str))
+    ):
         raise TypeError("malformed event")
     return IncomingEvent(
-        id=body["id"],
-        type=str(body["type"]),
-        livemode=bool(body["livemode"]),
-        created=int(body["created"]),
+        id=event_id,
+        type=event_type,
+        livemode=body["livemode"],
+        created=created,
         data=data,
-        account=body.get("account"),
+        account=account,
     )

@@ -17,13 +17,15 @@ from prepay.api.routes import (
     pages,
     webhook,
 )
+from prepay.api.security import RateLimiter, install_security
 from prepay.api.templates import STATIC_DIR
+from prepay.auth.oidc import build_verifier
 from prepay.auth.sessions import SessionSigner
 from prepay.config import Settings, mask_secret
 from prepay.db import make_engine, make_session_factory
 from prepay.ledger.handlers import HANDLERS
 from prepay.metrics import MetricsMiddleware, build_registry
-from prepay.stripe_gateway import StripeGateway
+from prepay.stripe_gateway import StripeGateway, WebhookVerifier
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,13 @@ def build_services(settings: Settings) -> Services:
         mask_secret(settings.stripe_secret_key),
         settings.stripe_api_base,
     )
+    # Webhooks are verified even while STRIPE_ENABLED=false, because refunds
+    # and disputes keep arriving after top-ups are switched off.
+    verifier = None
+    if settings.stripe_webhook_secret:
+        verifier = WebhookVerifier(
+            settings.stripe_webhook_secret, settings.webhook_tolerance_seconds
+        )
     return Services(
         settings=settings,
         engine=engine,
@@ -56,16 +65,25 @@ def build_services(settings: Settings) -> Services:
         gateway=gateway,
         signer=signer,
         event_handlers=dict(HANDLERS),
+        webhook_verifier=verifier,
+        oidc=build_verifier(settings),
+        topup_limiter=RateLimiter(
+            settings.topup_rate_limit, settings.topup_rate_window_seconds
+        ),
     )
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    app = FastAPI(title="prepay", version="0.1.0", docs_url="/docs", redoc_url=None)
+    # The interactive docs load scripts from a CDN, so production serves only
+    # /openapi.json.
+    docs_url = None if settings.is_production else "/docs"
+    app = FastAPI(title="prepay", version="0.1.0", docs_url=docs_url, redoc_url=None)
     app.state.services = services or build_services(settings)
     app.state.metrics = build_registry(app.state.services.sessions)
     install_error_handlers(app)
     for module in (health, billing, debits, adjustments, webhook, pages, metrics):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)
+    install_security(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from prepay.errors import PrepayError
+from prepay.errors import PrepayError, RateLimited
 from prepay.money import MoneyError
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,12 @@ async def _on_prepay_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PrepayError)
     if exc.status >= 500:
         log.warning("%s: %s", exc.code, exc.message)
-    return JSONResponse(error_body(exc.code, exc.message, exc.details), exc.status)
+    headers = None
+    if isinstance(exc, RateLimited) and exc.retry_after_seconds is not None:
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), exc.status, headers=headers
+    )
 
 
 async def _on_money_error(_request: Request, exc: Exception) -> JSONResponse:

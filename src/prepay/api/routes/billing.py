@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from prepay import metrics, payments
-from prepay.api.deps import PrincipalDep, ServicesDep
+from prepay.api.deps import ServicesDep, TopUpCallerDep, UserDep
 from prepay.api.schemas import (
     ConfigResponse,
     Profile,
@@ -50,7 +50,7 @@ def read_config(services: ServicesDep) -> ConfigResponse:
 
 
 @router.get("/profile")
-def read_profile(services: ServicesDep, principal: PrincipalDep) -> Profile:
+def read_profile(services: ServicesDep, principal: UserDep) -> Profile:
     """Return the caller's balance and status."""
     with transaction(services.sessions) as session:
         account = find_account(session, principal.email)
@@ -61,7 +61,7 @@ def read_profile(services: ServicesDep, principal: PrincipalDep) -> Profile:
 def create_top_up(
     body: TopUpRequest,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: TopUpCallerDep,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> TopUpResponse:
     """Start a top-up: a PENDING entry and a Stripe PaymentIntent to confirm."""
@@ -90,7 +90,7 @@ def create_top_up(
 @router.get("/transactions")
 def list_transactions(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: UserDep,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 20,
     page_token: Annotated[str, Query(alias="pageToken", max_length=200)] = "",
     types: Annotated[list[str], Query(alias="type")] = [],  # noqa: B006
@@ -112,7 +112,7 @@ def list_transactions(
 
 @router.get("/transactions/{transaction_id}")
 def read_transaction(
-    transaction_id: str, services: ServicesDep, principal: PrincipalDep
+    transaction_id: str, services: ServicesDep, principal: UserDep
 ) -> Transaction:
     """Return one ledger entry of the caller, for example a top-up being polled."""
     with transaction(services.sessions) as session:

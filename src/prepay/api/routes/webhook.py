@@ -19,13 +19,13 @@ router = APIRouter(prefix="/v1/billing", tags=["webhook"])
 
 @router.post("/webhook", include_in_schema=False)
 async def receive_webhook(request: Request, services: ServicesDep) -> JSONResponse:
-    gateway = services.gateway
-    if gateway is None or not gateway.can_verify_webhooks:
+    verifier = services.webhook_verifier
+    if verifier is None:
         raise WebhookNotConfigured("webhooks are not configured on this server")
 
     payload = await request.body()
     try:
-        event = gateway.verify_event(payload, request.headers.get("stripe-signature"))
+        event = verifier.verify_event(payload, request.headers.get("stripe-signature"))
     except InvalidWebhook:
         metrics.count_webhook("unverified", "rejected")
         raise
