@@ -50,6 +50,7 @@ EXPOSED_HEADERS = [
 def stripe_js(request: Request) -> Response:
     """GET /v3/: the Stripe.js stand-in, where real Stripe serves js.stripe.com/v3/."""
     path = STATIC_DIR / "stripe.js"
+    logger.info("request method=GET path=%s object=stripe.js", request.url.path)
     if not path.is_file():
         error = InvalidRequestError(
             "This build of the simulator has no Stripe.js stand-in (static/stripe.js)."
@@ -81,6 +82,12 @@ def build_routes() -> list[BaseRoute]:
 async def unrecognized_url(request: Request, exc: Exception) -> Response:
     """Return Stripe's error for a path or method that the API does not serve."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    logger.info(
+        "request method=%s path=%s status=%d error=unrecognized_url",
+        request.method,
+        request.url.path,
+        status,
+    )
     if status not in (404, 405):
         message = exc.detail if isinstance(exc, HTTPException) else "Server error"
         error = InvalidRequestError(str(message))

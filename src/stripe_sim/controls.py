@@ -8,6 +8,7 @@ delivered, trigger and redeliver events, and reset all state between tests.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,8 @@ from .payment_intents import publishable_view
 from .store import snapshot
 
 JSON = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 # The object kind of each event type prefix that `POST /_sim/events` accepts.
 EVENT_OBJECT_KINDS = {
@@ -157,6 +160,11 @@ def challenge_page(request: Request) -> Response:
     """GET /_sim/three_d_secure/{id}: a page with Complete and Fail buttons."""
     simulator: Simulator = request.app.state.simulator
     secret = request.query_params.get("client_secret", "")
+    logger.info(
+        "request method=GET path=%s object=%s",
+        request.url.path,
+        request.path_params["id"],
+    )
     with simulator.store.locked():
         pi = simulator.store.find(request.path_params["id"])
         if (
