@@ -202,3 +202,13 @@ def test_dispute_of_any_charge(client: stripe.StripeClient, http: httpx.Client) 
     assert dispute["amount"] == 1500
     assert dispute["reason"] == "duplicate"
     assert dispute["status"] == "needs_response"
+
+
+def test_card_dispute_has_no_request(client: stripe.StripeClient) -> None:
+    disputed(client, "pm_card_createDispute")
+
+    event = client.v1.events.list(params={"type": "charge.dispute.created"}).data[0]
+
+    assert event.request is not None
+    assert event.request.id is None
+    assert event.request.idempotency_key is None
