@@ -12,9 +12,11 @@ from prepay.api.routes import (
     adjustments,
     billing,
     debits,
+    export,
     health,
     metrics,
     pages,
+    spending,
     webhook,
 )
 from prepay.api.security import RateLimiter, install_security
@@ -82,6 +84,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.metrics = build_registry(app.state.services.sessions)
     install_error_handlers(app)
     for module in (health, billing, debits, adjustments, webhook, pages, metrics):
+        app.include_router(module.router)
+    for module in (export, spending):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)
     install_security(app, settings)
