@@ -1,11 +1,13 @@
 """The billing page, and the password-less sign-in offered in development."""
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from prepay.api.deps import ServicesDep
+from prepay.api.security import csrf_token_for
 from prepay.api.templates import templates
 from prepay.auth.sessions import COOKIE_NAME, MAX_AGE_SECONDS
 from prepay.errors import NotFound
@@ -13,17 +15,61 @@ from prepay.ledger.accounts import normalize_email
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
+# Stripe.js loads from js.stripe.com, calls api.stripe.com and frames 3D Secure
+# pages from hooks.stripe.com. The simulator serves all three from the origin
+# of its own Stripe.js.
+_STRIPE_JS_ORIGIN = "https://js.stripe.com"
+_STRIPE_CONNECT = "https://api.stripe.com"
+_STRIPE_FRAMES = "https://js.stripe.com https://hooks.stripe.com"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(stripe_js_url: str) -> str:
+    """Build the billing page's policy: no inline code, Stripe's origins only."""
+    stripe = _origin(stripe_js_url)
+    connect, frames = (
+        (_STRIPE_CONNECT, _STRIPE_FRAMES)
+        if stripe == _STRIPE_JS_ORIGIN
+        else (stripe, stripe)
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {stripe}",
+            f"connect-src 'self' {connect}",
+            f"frame-src {frames}",
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
 
 @router.get("/billing", response_class=HTMLResponse)
 def billing_page(request: Request, services: ServicesDep) -> Response:
     cookie = request.cookies.get(COOKIE_NAME, "")
     principal = services.signer.load(cookie) if cookie else None
+    settings = services.settings
     context = {
         "email": principal.email if principal else None,
-        "dev_sign_in": not services.settings.is_production,
-        "stripe_js_url": services.settings.stripe_js_url,
+        "dev_sign_in": not settings.is_production,
+        "payments_enabled": services.gateway is not None,
+        "stripe_js_url": settings.stripe_js_url,
+        "csrf_token": csrf_token_for(request),
     }
-    return templates.TemplateResponse(request, "billing.html", context)
+    response = templates.TemplateResponse(request, "billing.html", context)
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        settings.stripe_js_url
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/billing/sign-in")
