@@ -197,8 +197,8 @@ def confirm(call: ApiCall, pi: JSON, attempt: Attempt) -> StripeError | None:
 def _needs_challenge(card: TestCard, requested: str) -> bool | None:
     """Return whether 3D Secure challenges the cardholder, or None when the
     3D Secure lookup fails."""
-    # NOTE: Stripe documents that these cards fail with processing_error; that
-    # the failure is a declined charge, not an error before any charge, is ours.
+    # NOTE: Stripe documents that these cards fail with processing_error. That
+    # the failure creates a declined charge, as here, is not documented.
     if card.authentication is Authentication.LOOKUP_ERROR:
         return None
     challenge_requested = (

