@@ -170,7 +170,8 @@ class LedgerCheckCollector(Collector):
 
 def build_registry(sessions: sessionmaker[Session]) -> CollectorRegistry:
     """Create one app's registry: the shared metrics, process and ledger check."""
-    registry = CollectorRegistry(auto_describe=True)
+    # Without auto_describe, registering does not run the ledger check.
+    registry = CollectorRegistry(auto_describe=False)
     for metric in _SHARED:
         registry.register(metric)
     ProcessCollector(registry=registry)

@@ -1,24 +1,32 @@
 """``prepay reconcile``, ``prepay adjust`` and ``prepay export``: the ledger's tools."""
 
 import argparse
-import csv
 import os
-import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
-from prepay.api.schemas import rfc3339
+from sqlalchemy.orm import Session, sessionmaker
+
 from prepay.config import Settings
-from prepay.db import transaction
+from prepay.csv_export import csv_lines, entry_cells
+from prepay.db import make_engine, make_session_factory, transaction
 from prepay.errors import InvalidArgument
 from prepay.ledger.accounts import normalize_email, require_account
 from prepay.ledger.adjustments import Adjustment, record_adjustment
-from prepay.ledger.models import LedgerEntry
 from prepay.ledger.reconcile import Mismatch, close_gap, find_mismatches, iter_ledger
 from prepay.money import Money, MoneyError
-from prepay.operations.common import session_factory
+
+
+@contextmanager
+def _session_factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Open the configured database for one command, and close it afterwards."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _say(text: str) -> None:
@@ -49,8 +57,13 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
     if args.fix and not (args.reason or "").strip():
         raise InvalidArgument("--reason", "is required with --fix: say why")
     operator = _operator(args) if args.fix else ""
-    factory = session_factory(settings)
+    with _session_factory(settings) as factory:
+        return _reconcile_with(factory, args.fix, args.reason, operator)
 
+
+def _reconcile_with(
+    factory: sessionmaker[Session], fix: bool, reason: str | None, operator: str
+) -> int:
     with transaction(factory) as session:
         mismatches = find_mismatches(session)
     if not mismatches:
@@ -58,7 +71,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for mismatch in mismatches:
         _say(_describe(mismatch))
-    if not args.fix:
+    if not fix:
         _say(
             f"{len(mismatches)} account(s) differ from their ledger; "
             "run again with --fix --reason TEXT to record the differences"
@@ -67,7 +80,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
     for mismatch in mismatches:
         with transaction(factory) as session:
-            entry = close_gap(session, mismatch.account_id, args.reason, operator)
+            entry = close_gap(session, mismatch.account_id, reason or "", operator)
         if entry is not None:
             gap = Money(entry.currency, entry.amount_nanos).format()
             _say(f"recorded {entry.id}: ADJUSTMENT of {gap} for {mismatch.email}")
@@ -76,7 +89,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 def _adjust(args: argparse.Namespace, settings: Settings) -> int:
     email = normalize_email(args.email, "EMAIL")
-    with transaction(session_factory(settings)) as session:
+    with _session_factory(settings) as factory, transaction(factory) as session:
         account = require_account(session, email)
         try:
             amount = Money.from_decimal(account.currency, args.amount, "AMOUNT")
@@ -106,86 +119,17 @@ def _adjust(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-CSV_COLUMNS = (
-    "transaction_id",
-    "created_at",
-    "completed_at",
-    "type",
-    "status",
-    "amount",
-    "currency",
-    "balance_before",
-    "balance_after",
-    "description",
-    "stripe_payment_intent_id",
-    "stripe_charge_id",
-    "actor",
-    "failure_code",
-    "failure_message",
-)
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Prefix a quote to a text cell that a spreadsheet would run as a formula.
-
-    A plain signed decimal such as "-5.00" is left as it is, because a
-    spreadsheet reads it as a number and the amounts must stay numbers.
-    """
-    if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _decimal(currency: str, nanos: int | None) -> str:
-    return "" if nanos is None else f"{Money(currency, nanos).to_decimal():f}"
-
-
-def _csv_row(entry: LedgerEntry) -> list[str]:
-    """Lay out one entry; the amount is signed, its effect on the balance."""
-    cells = [
-        entry.id,
-        rfc3339(entry.created_at) or "",
-        rfc3339(entry.completed_at) or "",
-        entry.type,
-        entry.status,
-        _decimal(entry.currency, entry.amount_nanos),
-        entry.currency,
-        _decimal(entry.currency, entry.balance_before_nanos),
-        _decimal(entry.currency, entry.balance_after_nanos),
-        entry.description,
-        entry.stripe_payment_intent_id or "",
-        entry.stripe_charge_id or "",
-        entry.actor or "",
-        entry.failure_code or "",
-        entry.failure_message or "",
-    ]
-    return [spreadsheet_safe(cell) for cell in cells]
-
-
-def write_ledger_csv(stream: TextIO, entries: Iterable[LedgerEntry]) -> int:
-    """Write a header and one row per entry; return the number of entries."""
-    writer = csv.writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for entry in entries:
-        writer.writerow(_csv_row(entry))
-        count += 1
-    return count
-
-
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     email = normalize_email(args.email, "--email")
-    with transaction(session_factory(settings)) as session:
+    with _session_factory(settings) as factory, transaction(factory) as session:
         account = require_account(session, email)
+        rows = (entry_cells(entry, email) for entry in iter_ledger(session, account.id))
         if args.output is None:
-            write_ledger_csv(sys.stdout, iter_ledger(session, account.id))
+            sys.stdout.writelines(csv_lines(rows))
             return 0
         with Path(args.output).open("w", encoding="utf-8", newline="") as stream:
-            count = write_ledger_csv(stream, iter_ledger(session, account.id))
-    _say(f"wrote {count} entries of {email} to {args.output}")
+            stream.writelines(csv_lines(rows))
+    _say(f"wrote the ledger of {email} to {args.output}")
     return 0
 
 
