@@ -74,7 +74,9 @@ def billing_page(request: Request, services: ServicesDep) -> Response:
 
 @router.post("/billing/sign-in")
 def sign_in(
-    email: Annotated[str, Form(max_length=320)], services: ServicesDep
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    services: ServicesDep,
 ) -> Response:
     """Sign in by email alone; offered only outside production."""
     if services.settings.is_production:
@@ -87,13 +89,25 @@ def sign_in(
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=services.settings.is_production,
+        secure=_secure_cookie(request, services),
     )
     return response
 
 
 @router.post("/billing/sign-out")
-def sign_out() -> Response:
+def sign_out(request: Request, services: ServicesDep) -> Response:
     response = RedirectResponse("/billing", status_code=303)
-    response.delete_cookie(COOKIE_NAME)
+    response.delete_cookie(
+        COOKIE_NAME,
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookie(request, services),
+    )
     return response
+
+
+def _secure_cookie(request: Request, services: ServicesDep) -> bool:
+    # Always in production, and elsewhere when served over https. Not over
+    # plain http in development, because clients do not send a Secure cookie
+    # back over http.
+    return services.settings.is_production or request.url.scheme == "https"
