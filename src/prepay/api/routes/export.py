@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from prepay.api.deps import PrincipalDep, Services, ServicesDep
+from prepay.api.deps import Services, ServicesDep, UserDep
 from prepay.csv_export import csv_lines, entry_cells
 from prepay.db import transaction
 from prepay.errors import InvalidArgument
@@ -52,7 +52,7 @@ def _rows(
 @router.get("/transactions.csv")
 def export_transactions(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: UserDep,
     types: Annotated[list[str], Query(alias="type")] = [],  # noqa: B006
     statuses: Annotated[list[str], Query(alias="status")] = [],  # noqa: B006
 ) -> StreamingResponse:

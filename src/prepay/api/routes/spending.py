@@ -7,7 +7,7 @@ from babel import Locale, UnknownLocaleError
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
-from prepay.api.deps import PrincipalDep, ServicesDep
+from prepay.api.deps import ServicesDep, UserDep
 from prepay.api.schemas import ApiModel, MoneyOut, money_out
 from prepay.api.spending_chart import render_chart
 from prepay.db import transaction
@@ -72,7 +72,7 @@ def _read_days(
 @router.get("/v1/billing/spending")
 def read_spending(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: UserDep,
     time_zone: TimeZoneQuery = "UTC",
     days: DaysQuery = spending.DEFAULT_DAYS,
 ) -> SpendingResponse:
@@ -99,7 +99,7 @@ def read_spending(
 @router.get("/billing/spending.svg", include_in_schema=False)
 def spending_chart(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: UserDep,
     time_zone: TimeZoneQuery = "UTC",
     days: DaysQuery = spending.DEFAULT_DAYS,
     accept_language: Annotated[str, Header(max_length=200)] = "",
