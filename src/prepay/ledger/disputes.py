@@ -9,9 +9,11 @@ charge already refunded).
 
 Every ``charge.dispute.*`` event carries the dispute as it was, so the
 handler acts on its ``status``, not on the event type: an open status holds,
-a closed one settles. A dispute that closed is never opened again, so events
-that arrive late or twice change nothing, and a closing event that arrives
-before the opening one settles at once and leaves nothing to hold.
+a closed one settles. Once settled, the entry does not change again, so
+events that arrive late or twice change nothing, and a closing event that
+arrives before the opening one settles at once and leaves nothing to hold.
+NOTE: this assumes that Stripe never reopens a closed dispute under the
+same id; an escalated inquiry that did would not be held again.
 
 A lost dispute deducts no more than the top-up credited less what refunds
 of the same charge already took back, so the same money is never deducted

@@ -5,7 +5,7 @@ handler deducts what that total adds to the refunds already deducted for the
 charge, so a repeated event deducts nothing and a stale one (a lower total
 that arrives late) deducts nothing either. It never takes back more than the
 top-up credited, counting what a lost dispute took back, because Stripe
-withdraws no further funds for a dispute once the charge is refunded.
+withdraws no further funds for a dispute once the charge is fully refunded.
 
 A refund may take the balance below zero when the credit was spent. The
 account is then RESTRICTED until a top-up brings it back to zero or more.
