@@ -217,7 +217,8 @@ class StripeGateway:
         try:
             return method(*args)
         except stripe.CardError as exc:
-            body = (exc.json_body or {}).get("error", {})
+            json_body = exc.json_body if isinstance(exc.json_body, dict) else {}
+            body = json_body.get("error") or {}
             payment_intent = body.get("payment_intent")
             info = _to_info(payment_intent) if payment_intent else None
             code = body.get("decline_code") or exc.code or "card_declined"
