@@ -144,7 +144,10 @@ def test_spending_chart_is_svg(bare_service: Service) -> None:
 
 def test_axis_top_rounds_up() -> None:
     assert axis_top(0) == usd("1").nanos
-    assert axis_top(usd("3.25").nanos) == usd("5").nanos
+    assert axis_top(usd("3.25").nanos) == usd("4").nanos
+    assert axis_top(usd("5.20").nanos) == usd("6").nanos
+    assert axis_top(usd("8.01").nanos) == usd("10").nanos
     assert axis_top(usd("10").nanos) == usd("10").nanos
-    assert axis_top(usd("11").nanos) == usd("20").nanos
+    assert axis_top(usd("11").nanos) == usd("12").nanos
     assert axis_top(usd("0.00042").nanos) == usd("0.0005").nanos
+    assert axis_top(1) == 1

@@ -26,15 +26,21 @@ _TOP_UP = "#a14d00"
 _NANOS_PER_UNIT = 1_000_000_000
 
 
+# Axis tops in tenths of a power of ten, so the tallest bar fills at least
+# 60% of the plot: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 and 8 times 10^n.
+_AXIS_STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)
+
+
 def axis_top(max_nanos: int) -> int:
-    """Round the largest bar up to 1, 2 or 5 times a power of ten, in nanos."""
+    """Round the largest bar up to the next axis step, in nanos."""
     if max_nanos <= 0:
         return _NANOS_PER_UNIT
-    power: int = 10 ** (len(str(max_nanos)) - 1)
-    for step in (1, 2, 5):
-        if step * power >= max_nanos:
-            return step * power
-    return 10 * power
+    power: int = 10 ** len(str(max_nanos))
+    for step in _AXIS_STEPS:
+        top = step * power // 100
+        if top >= max_nanos:
+            return top
+    return power
 
 
 def _number(value: float) -> str:

@@ -19,7 +19,7 @@ function summaryText(data) {
   }
   const added = formatMoney(data.totalAdded);
   const noun = topUps === 1 ? "top-up" : "top-ups";
-  return `You spent ${spent} in the last 30 days, and added ${added} in ${topUps} ${noun} (marked ▲ in the chart).`;
+  return `You spent ${spent} in the last 30 days, and added ${added} in ${topUps} ${noun}, marked with a triangle under the chart.`;
 }
 
 function tableRow(day) {
