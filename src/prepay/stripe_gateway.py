@@ -24,6 +24,23 @@ from prepay.ledger.events import IncomingEvent
 
 log = logging.getLogger(__name__)
 
+
+class _DropSdkDebug(logging.Filter):
+    """A filter for the SDK's logger that drops its DEBUG records.
+
+    Those carry whole request and response bodies, client secrets included,
+    while its INFO records name only the method, URL and status. Unlike a
+    level, a filter stays when someone sets the logger to DEBUG.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+# NOTE: STRIPE_LOG=debug in the environment makes the SDK print the same
+# bodies to stderr past logging, so it must stay unset.
+logging.getLogger("stripe").addFilter(_DropSdkDebug())
+
 NETWORK_RETRIES = 2
 # PaymentIntents per list request (Stripe's maximum) and pages read at most.
 LIST_PAGE_SIZE = 100
@@ -338,6 +355,9 @@ def _to_event(body: Any) -> IncomingEvent:
         and (account is None or isinstance(account, str))
     ):
         raise TypeError("malformed event")
+    # A PaymentIntent's client secret lets anyone confirm it. No handler
+    # needs it, so it is neither stored with the event nor logged.
+    data.pop("client_secret", None)
     return IncomingEvent(
         id=event_id,
         type=event_type,

@@ -252,3 +252,21 @@ def test_production_without_secret_does_not_start() -> None:
 
     assert result.returncode == 2
     assert "STRIPE_WEBHOOK_SECRET is missing" in result.stderr
+
+
+def test_stored_event_drops_client_secret(bare_service: Service) -> None:
+    secret = bare_service.simulator.webhook_secret
+    entry = open_pending_topup(bare_service, "hal@example.com", "40.00")
+    client_secret = f"{entry.stripe_payment_intent_id}_secret_abc123"
+    data = payment_intent(entry, client_secret=client_secret)
+    body = event_body("payment_intent.succeeded", data)
+
+    response = post(
+        bare_service, body.encode(), {"Stripe-Signature": sign(body, secret)}
+    )
+
+    assert response.status_code == 200, response.text
+    with transaction(bare_service.services.sessions) as session:
+        stored = session.scalars(select(StripeEvent)).one()
+        assert "client_secret" not in stored.payload
+        assert stored.payload["id"] == entry.stripe_payment_intent_id
