@@ -1,5 +1,6 @@
 """A page object for the billing page, so tests read as what a user does."""
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -82,7 +83,8 @@ class BillingPage:
         expect(self.status.locator(".pay-status-title")).to_have_text(
             title, timeout=timeout
         )
-        expect(self.pay_button).not_to_have_class("button button--primary is-busy")
+        expect(self.pay_button).not_to_have_class(re.compile(r"\bis-busy\b"))
+        expect(self.pay_button).to_have_attribute("aria-busy", "false")
 
     def complete_3ds(self, outcome: str = "Complete authentication") -> None:
         challenge = self.page.get_by_role(

@@ -9,7 +9,19 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.billing_page import BillingPage
 from tests.conftest import Service
-from tests.service.helpers import credit, money_json
+from tests.service.helpers import (
+    credit,
+    money_json,
+    open_pending_topup,
+    payment_intent,
+)
+from tests.service.stripe_objects import (
+    charge,
+    completed_topup,
+    dispute,
+    new_dispute_id,
+    send,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +125,48 @@ def test_csv_download_matches_filters(service: Service, page: Page) -> None:
     assert [row["type"] for row in rows] == ["DEBIT", "DEBIT"]
     assert [row["amount"] for row in rows] == ["-0.00042", "-1.50"]
     assert rows[1]["description"] == '\'=HYPERLINK("http://evil.example")'
+
+
+def test_topup_statuses_in_history(service: Service, page: Page) -> None:
+    email = "tia@example.com"
+    refunded = completed_topup(service, email, "30.00")
+    send(service, "charge.refunded", charge(refunded, "5.00"))
+    disputed = completed_topup(service, email, "20.00")
+    dispute_id = new_dispute_id()
+    send(
+        service,
+        "charge.dispute.created",
+        dispute(disputed, "needs_response", "20.00", dispute_id),
+    )
+    send(
+        service, "charge.dispute.closed", dispute(disputed, "lost", "20.00", dispute_id)
+    )
+    failed = open_pending_topup(service, email, "40.00")
+    declined = {
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds.",
+    }
+    body = payment_intent(
+        failed, "requires_payment_method", last_payment_error=declined
+    )
+    send(service, "payment_intent.payment_failed", body)
+    open_pending_topup(service, email, "25.00")
+
+    billing = BillingPage.sign_in(page, service, email)
+    rows = billing.history_rows
+
+    expect(rows).to_have_count(6)
+    expect(rows.nth(0)).to_contain_text("Pending")
+    expect(rows.nth(0)).to_contain_text("Waiting for the payment")
+    expect(rows.nth(1)).to_contain_text("Failed")
+    expect(rows.nth(1)).to_contain_text("Not enough funds on the card")
+    expect(rows.nth(2)).to_contain_text("Dispute")
+    expect(rows.nth(2)).to_contain_text("Lost")
+    expect(rows.nth(2)).to_contain_text("-$20.00")
+    expect(rows.nth(3)).to_contain_text("Dispute lost")
+    expect(rows.nth(3)).to_contain_text("+$20.00")
+    expect(rows.nth(4)).to_contain_text("Refund")
+    expect(rows.nth(4)).to_contain_text("-$5.00")
+    expect(rows.nth(5)).to_contain_text("Refunded $5.00")
+    expect(billing.balance).to_have_text("$25.00")
