@@ -17,7 +17,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 # Stripe.js loads from js.stripe.com, calls api.stripe.com and frames 3D Secure
 # pages from hooks.stripe.com. The simulator serves all three from the origin
-# of its own Stripe.js.
+# of its own Stripe.js. NOTE: the tests check this policy against the simulator
+# only, so compare it with Stripe's integration security guide before going live.
 _STRIPE_JS_ORIGIN = "https://js.stripe.com"
 _STRIPE_CONNECT = "https://api.stripe.com"
 _STRIPE_FRAMES = "https://js.stripe.com https://hooks.stripe.com"
