@@ -43,7 +43,7 @@ def content_security_policy(stripe_js_url: str) -> str:
             f"script-src 'self' {stripe}",
             f"connect-src 'self' {connect}",
             f"frame-src {frames}",
-            "img-src 'self' data:",
+            "img-src 'self'",
             "style-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
