@@ -28,7 +28,6 @@ from prepay.auth.oidc import OidcVerifier
 from prepay.auth.sessions import COOKIE_NAME, SessionSigner
 from prepay.auth.tokens import TOKEN_PREFIX, Principal, authenticate_token
 from prepay.config import Settings
-from prepay.db import transaction
 from prepay.errors import PermissionDenied, RateLimited, Unauthenticated
 from prepay.stripe_gateway import StripeGateway, WebhookVerifier
 
@@ -98,8 +97,9 @@ def _bearer_principal(services: Services, header: str) -> Principal:
 
 
 def _api_token_principal(services: Services, token: str) -> Principal:
-    with transaction(services.sessions) as session:
-        principal = authenticate_token(session, token)
+    # A connection, not a session: one SELECT needs no unit of work.
+    with services.engine.connect() as connection:
+        principal = authenticate_token(connection, token)
     if principal is None:
         raise Unauthenticated("the bearer token is invalid or revoked")
     if principal.scope == "user" and services.settings.is_production:

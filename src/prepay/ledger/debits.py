@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,7 +86,7 @@ def _debit_once(
     description: str,
     metadata: dict[str, Any] | None,
 ) -> DebitResult:
-    account = require_account(session, email)
+    account, previous = _find_account_and_debit(session, email, key)
     if amount.currency != account.currency:
         raise InvalidArgument(
             "amount.currencyCode",
@@ -94,7 +94,6 @@ def _debit_once(
             "amounts are never converted",
         )
 
-    previous = find_debit(session, account.id, key)
     if previous is not None:
         if previous.amount_nanos != -amount.nanos:
             raise IdempotencyMismatch(
@@ -135,6 +134,28 @@ def _debit_once(
     return DebitResult(entry, replayed=False)
 
 
+def _find_account_and_debit(
+    session: Session, email: str, key: str
+) -> tuple[Account, LedgerEntry | None]:
+    """Read the account and its debit with ``key``, if any, in one round trip."""
+    statement = (
+        select(Account, LedgerEntry)
+        .outerjoin(
+            LedgerEntry,
+            and_(
+                LedgerEntry.account_id == Account.id,
+                LedgerEntry.type == "DEBIT",
+                LedgerEntry.idempotency_key == key,
+            ),
+        )
+        .where(Account.email == email)
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        return require_account(session, email), None
+    return row[0], row[1]
+
+
 def find_debit(session: Session, account_id: str, key: str) -> LedgerEntry | None:
     statement = select(LedgerEntry).where(
         LedgerEntry.account_id == account_id,
@@ -155,6 +176,9 @@ def _take_if_covered(session: Session, account_id: str, cost: int) -> int | None
         )
         .values(balance_nanos=Account.balance_nanos - cost, updated_at=utcnow())
         .returning(Account.balance_nanos)
+        # Nothing reads the session's copy of the account afterwards, so the
+        # ORM need not match the WHERE clause against it.
+        .execution_options(synchronize_session=False)
     )
     return session.execute(statement).scalar_one_or_none()
 
