@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from prepay.db import transaction
 from prepay.errors import AccountRestricted, PrepayError
 from prepay.ledger.reconcile import count_mismatches
+from prepay.money import MoneyError
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ def outcome_of(error: BaseException) -> str:
     """Name a failed request's outcome: its error code in lower case."""
     if isinstance(error, AccountRestricted):
         return "account_restricted"
+    if isinstance(error, MoneyError):
+        return "invalid_argument"
     if isinstance(error, PrepayError):
         return error.code.lower()
     return "internal"

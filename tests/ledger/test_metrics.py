@@ -125,3 +125,25 @@ def test_metrics_label_unmatched_paths(bare_service: Service) -> None:
     assert increase(before, after, "prepay_http_requests_total", **unmatched) == 3
     routes = {dict(labels).get("route") for _name, labels in after}
     assert not any(str(route).startswith("/no-such-page") for route in routes)
+
+
+def test_metrics_name_money_errors_invalid(bare_service: Service) -> None:
+    credit(bare_service, "ada@example.com", "1.00")
+    token = bare_service.token("runner@example.com", "service")
+    before = scrape(bare_service)
+
+    with bare_service.client(token) as client:
+        response = client.post(
+            "/v1/billing/debits",
+            json={
+                "userEmail": "ada@example.com",
+                "amount": {"currencyCode": "USD", "units": "1", "nanos": -5},
+                "idempotencyKey": "task-1",
+            },
+        )
+
+    assert response.status_code == 400
+    after = scrape(bare_service)
+    debits = "prepay_debits_total"
+    assert increase(before, after, debits, outcome="invalid_argument") == 1
+    assert increase(before, after, debits, outcome="internal") == 0
