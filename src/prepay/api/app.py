@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from prepay.api.deps import Services
 from prepay.api.errors import install_error_handlers
+from prepay.api.openapi import install_openapi
 from prepay.api.routes import (
     adjustments,
     billing,
@@ -89,5 +90,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)
     install_security(app, settings)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

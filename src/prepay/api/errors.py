@@ -1,6 +1,9 @@
 """One place that turns exceptions into the JSON error body."""
 
 import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +15,9 @@ from prepay.errors import PrepayError, RateLimited
 from prepay.money import MoneyError
 
 log = logging.getLogger(__name__)
+
+# The type names pydantic appends to a location for each member of a union.
+_UNION_MEMBER = re.compile(r"str|int|float|bool|bytes|none|decimal|[a-z-]+\[.*\]")
 
 _HTTP_CODES = {
     400: "INVALID_ARGUMENT",
@@ -57,15 +63,33 @@ async def _on_money_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, 400)
 
 
+def _errors_by_field(errors: Sequence[Any]) -> dict[str, list[str]]:
+    """Group validation messages by field path, in the order pydantic gives them.
+
+    A value that fits no member of a union, such as ``units: str | int``, is
+    reported once per member, with the member's type appended to the
+    location. Those reports are grouped under the field itself.
+    """
+    parents = Counter(tuple(error.get("loc", ()))[:-1] for error in errors)
+    grouped: dict[str, list[str]] = {}
+    for error in errors:
+        location = tuple(error.get("loc", ()))
+        if parents[location[:-1]] > 1 and _UNION_MEMBER.fullmatch(str(location[-1])):
+            location = location[:-1]
+        messages = grouped.setdefault(_field_path(location), [])
+        message = str(error.get("msg", "is invalid"))
+        if message not in messages:
+            messages.append(message)
+    return grouped
+
+
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0]
-    field = _field_path(tuple(first.get("loc", ())))
-    message = f"{field}: {first.get('msg', 'is invalid')}"
-    fields = [_field_path(tuple(error.get("loc", ()))) for error in exc.errors()]
-    return JSONResponse(
-        error_body("INVALID_ARGUMENT", message, {"field": field, "fields": fields}), 400
-    )
+    grouped = _errors_by_field(exc.errors())
+    field, messages = next(iter(grouped.items()))
+    message = f"{field}: {' or '.join(messages)}"
+    details = {"field": field, "fields": list(grouped)}
+    return JSONResponse(error_body("INVALID_ARGUMENT", message, details), 400)
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:

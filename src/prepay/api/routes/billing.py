@@ -99,13 +99,18 @@ def list_transactions(
     """List the caller's ledger entries, newest first."""
     with transaction(services.sessions) as session:
         account = find_account(session, principal.email)
-        if account is None:
-            return TransactionList(transactions=[], next_page_token="")
+        # No account yet means no entries, but the filters and the page token
+        # are still checked, so a bad request is a 400 either way.
         page = history.list_entries(
-            session, account.id, page_size, page_token, types, statuses
+            session,
+            account.id if account else "",
+            page_size,
+            page_token,
+            types,
+            statuses,
         )
         return TransactionList(
-            transactions=[transaction_out(e, account.email) for e in page.entries],
+            transactions=[transaction_out(e, principal.email) for e in page.entries],
             next_page_token=page.next_page_token,
         )
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from prepay.api.deps import Services, ServicesDep, UserDep
 from prepay.csv_export import csv_lines, entry_cells
@@ -49,7 +49,16 @@ def _rows(
             return
 
 
-@router.get("/transactions.csv")
+@router.get(
+    "/transactions.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The entries as CSV, one row each, newest first",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def export_transactions(
     services: ServicesDep,
     principal: UserDep,
