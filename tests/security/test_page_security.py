@@ -10,6 +10,7 @@ import httpx
 
 from prepay.auth.sessions import COOKIE_NAME
 from tests.conftest import Service
+from tests.security.conftest import running_service
 from tests.service.helpers import account_state, money_json
 
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
@@ -224,3 +225,26 @@ def account_state_or_empty(service: Service, email: str) -> tuple[int, list[obje
     except Exception:  # noqa: BLE001 (no account row means no entries)
         return 0, []
     return balance, list(entries)
+
+
+def test_production_hardening(database_url: str) -> None:
+    settings = {
+        "PREPAY_ENV": "prod",
+        "STRIPE_ENABLED": "false",
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_PUBLISHABLE_KEY": "",
+        "SESSION_SECRET": "s" * 40,
+    }
+    with running_service(database_url, **settings) as service:
+        with service.client() as client:
+            config = client.get("/v1/billing/config")
+            docs = client.get("/docs")
+            document = client.get("/openapi.json")
+            sign_in = client.post("/billing/sign-in", data={"email": "a@example.com"})
+
+    assert config.status_code == 200
+    assert config.headers["strict-transport-security"].startswith("max-age=")
+    assert docs.status_code == 404
+    assert document.status_code == 200
+    assert sign_in.status_code == 404
+    assert "set-cookie" not in sign_in.headers

@@ -2,7 +2,7 @@
 
 FastAPI declares 422 for every operation with parameters, but prepay
 returns validation errors as 400 with its own error body, and it declares
-no other errors. This module rewrites each operation's responses once, after
+no other errors. This module rewrites each operation's responses after
 FastAPI builds the document:
 
 - 400 for operations with parameters or a body, 413 for those with a body;

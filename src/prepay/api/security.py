@@ -97,6 +97,7 @@ class BodySizeLimit:
     ) -> None:
         received = 0
         exceeded = False
+        started = False
         replaced = False
 
         async def counting_receive() -> Message:
@@ -110,9 +111,11 @@ class BodySizeLimit:
             return message
 
         async def guarded_send(message: Message) -> None:
-            # Whatever the route made of the error, the caller gets 413.
-            nonlocal replaced
-            if not exceeded:
+            # Whatever the route made of the error, the caller gets 413,
+            # unless the route had already started its response.
+            nonlocal started, replaced
+            if not exceeded or started:
+                started = started or message["type"] == "http.response.start"
                 await send(message)
             elif not replaced:
                 replaced = True
@@ -121,7 +124,7 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
-            if not replaced:
+            if not replaced and not started:
                 replaced = True
                 await self._reject(scope, send, limit)
 
