@@ -83,6 +83,23 @@ def test_cookie_change_without_token_is_403(service: Service) -> None:
     assert entries == []
 
 
+def test_malformed_cookie_cannot_hide_session(bare_service: Service) -> None:
+    with signed_in(bare_service, "ann@example.com") as client:
+        session = client.cookies[COOKIE_NAME]
+    # http.cookies stops parsing at the first cookie with an open quote.
+    header = f'tossed="x; {COOKIE_NAME}={session}'
+
+    with httpx.Client(base_url=bare_service.url) as client:
+        response = client.post(
+            "/v1/billing/top-up",
+            json={"amount": money_json("20.00")},
+            headers={"Cookie": header, "Idempotency-Key": "tossed"},
+        )
+
+    assert response.status_code == 403, response.text
+    assert "CSRF" in response.json()["error"]["message"]
+
+
 def test_cookie_change_with_token_passes(service: Service) -> None:
     with signed_in(service, "ann@example.com") as client:
         response = top_up(client, **{"X-CSRF-Token": page_token(client)})

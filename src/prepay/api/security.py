@@ -23,12 +23,11 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 
 from prepay.api.errors import error_body
 from prepay.auth.sessions import COOKIE_NAME, CSRF_FORM_FIELD, CSRF_HEADER
@@ -191,16 +190,10 @@ class CsrfProtection:
 
 
 def _session_cookie(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    cookies: SimpleCookie = SimpleCookie()
-    try:
-        cookies.load(raw)
-    except CookieError:
-        return None
-    morsel = cookies.get(COOKIE_NAME)
-    return morsel.value if morsel else None
+    # Parsed as Starlette parses it for the routes. http.cookies gives up on
+    # the whole header at one malformed cookie, which would hide the session
+    # from this check but not from the route.
+    return cookie_parser(_header(scope, b"cookie") or "").get(COOKIE_NAME)
 
 
 def _is_form(scope: Scope) -> bool:
