@@ -71,6 +71,7 @@ def test_cookie_change_without_token_is_403(service: Service) -> None:
             "wrong token": {"X-CSRF-Token": "0" * 64},
             "another session's token": {"X-CSRF-Token": foreign_token},
             "non-ASCII token": {"X-CSRF-Token": "é".encode("latin-1")},
+            "empty Authorization": {"Authorization": ""},
         }
         for case, headers in cases.items():
             response = top_up(client, **headers)

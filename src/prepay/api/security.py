@@ -182,10 +182,13 @@ class CsrfProtection:
 
     @staticmethod
     def _needs_check(scope: Scope) -> bool:
+        # A blank Authorization header authenticates nothing: the route
+        # falls back to the cookie, so the check must not be skipped.
+        authorization = (_header(scope, b"authorization") or "").strip()
         return (
             scope["type"] == "http"
             and scope["method"] in UNSAFE_METHODS
-            and _header(scope, b"authorization") is None
+            and not authorization
         )
 
 
