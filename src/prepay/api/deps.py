@@ -3,7 +3,7 @@
 A caller is one of:
 
 - an API token (``prepay_...``) made by ``prepay token create``, with the
-  scope user, service or admin. User tokens are refused in production,
+  scope user, service or admin. User tokens are rejected in production,
   where users sign in with the identity provider instead;
 - an OIDC ID token, when OIDC_ISSUER is set: always the scope user;
 - the billing page's session cookie: the scope user. Its CSRF token is

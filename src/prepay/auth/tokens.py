@@ -21,7 +21,8 @@ class Principal:
 
     email: str
     scope: str
-    # "token" for an API token, "session" for the page's cookie.
+    # "token" for an API token, "oidc" for an ID token, "session" for the
+    # page's cookie.
     via: str = "token"
 
 
