@@ -11,6 +11,7 @@ PaymentIntent's metadata.
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,7 @@ from prepay.db import transaction
 from prepay.errors import InvalidArgument, PaymentsDisabled, RateLimited
 from prepay.ledger import topups
 from prepay.ledger.accounts import get_or_create_account, set_stripe_customer
-from prepay.ledger.models import LedgerEntry
+from prepay.ledger.models import LedgerEntry, utcnow
 from prepay.ledger.payment_intents import ACCOUNT_KEY, EMAIL_KEY, TRANSACTION_KEY
 from prepay.money import Money, to_stripe_currency
 from prepay.stripe_gateway import PaymentDeclined, PaymentIntentInfo, StripeGateway
@@ -30,6 +31,10 @@ MAX_KEY_LENGTH = 255
 # Unpaid top-ups an account may have open at once; each one is a
 # PaymentIntent at Stripe, so this bounds what one user can make us create.
 MAX_PENDING_TOPUPS = 5
+# Only recent unpaid top-ups count towards that bound, so a user who walked
+# away from a few payments (a closed tab during 3D Secure) is not locked out
+# until `prepay sync-payments` settles the old ones.
+PENDING_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -91,10 +96,11 @@ def create_topup(
                 f"is {amount.currency} but the account is in {account.currency}",
             )
         if topups.find_topup(session, account.id, client_key) is None:
-            if topups.count_pending(session, account.id) >= MAX_PENDING_TOPUPS:
+            since = utcnow() - PENDING_WINDOW
+            if topups.count_pending(session, account.id, since) >= MAX_PENDING_TOPUPS:
                 raise RateLimited(
-                    f"{MAX_PENDING_TOPUPS} top-ups are already waiting for payment; "
-                    "finish or abandon one of them first"
+                    f"{MAX_PENDING_TOPUPS} top-ups from the last hour are still "
+                    "waiting for payment; pay one of them, or try again later"
                 )
         entry = topups.open_topup(session, account, amount, client_key)
         account_id, customer_id = account.id, account.stripe_customer_id

@@ -218,3 +218,31 @@ def test_payments_disabled_keeps_debits(bare_service: Service) -> None:
     assert spent.status_code == 200, spent.text
     balance, _entries = account_state(bare_service, "gus@example.com")
     assert balance == usd("9.00").nanos
+
+
+def test_old_unpaid_top_ups_do_not_block(service: Service) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from prepay.ledger.models import LedgerEntry, utcnow
+    from prepay.payments import MAX_PENDING_TOPUPS, PENDING_WINDOW
+
+    token = service.token("hal@example.com")
+    with service.client(token) as client:
+        for n in range(MAX_PENDING_TOPUPS):
+            assert (
+                top_up(client, money_json("10.00"), key=f"old-{n}").status_code == 200
+            )
+        blocked = top_up(client, money_json("10.00"), key="blocked")
+        with transaction(service.services.sessions) as session:
+            session.execute(
+                update(LedgerEntry).values(
+                    created_at=utcnow() - PENDING_WINDOW - timedelta(minutes=1)
+                )
+            )
+        allowed = top_up(client, money_json("10.00"), key="after-an-hour")
+
+    assert blocked.status_code == 429
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["transaction"]["status"] == "PENDING"

@@ -161,11 +161,13 @@ def open_topup(
     return entry
 
 
-def count_pending(session: Session, account_id: str) -> int:
+def count_pending(session: Session, account_id: str, since: datetime) -> int:
+    """Count the account's PENDING top-ups created at or after ``since``."""
     statement = select(func.count()).where(
         LedgerEntry.account_id == account_id,
         LedgerEntry.type == "CREDIT",
         LedgerEntry.status == "PENDING",
+        LedgerEntry.created_at >= since,
     )
     return session.execute(statement).scalar_one()
 
