@@ -7,6 +7,7 @@ balance before and after are exact even while debits race.
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from prepay.ledger.accounts import lock_account
 from prepay.ledger.models import Account, utcnow
@@ -41,7 +42,10 @@ def move_balance(
             status=status,
             updated_at=utcnow(),
         )
+        # The session's copy is updated below, as already written, which is
+        # cheaper than letting the ORM match the WHERE clause against it.
+        .execution_options(synchronize_session=False)
     )
-    account.balance_nanos = after
-    account.status = status
+    set_committed_value(account, "balance_nanos", after)
+    set_committed_value(account, "status", status)
     return before, after
