@@ -102,7 +102,7 @@ def bench_database(
     direct: Callable[[str], Rate],
     work_dir: Path,
     args: argparse.Namespace,
-) -> tuple[list[Row], list[float], int]:
+) -> tuple[list[Row], tuple[list[float], float], int]:
     """Run every phase on one database; return rows, webhook ms and peak RSS."""
     engine = make_engine(url)
     upgrade(engine)
@@ -120,16 +120,16 @@ def bench_database(
                 http, http_cpu = bench_http(server, token, load, args)
                 rows.append(Row(name, load, "service", service, ceiling, service_cpu))
                 rows.append(Row(name, load, "HTTP", http, ceiling, http_cpu))
-            latencies = bench_webhooks(factory, server, args)
+            webhooks = bench_webhooks(factory, server, args)
             peak = server.peak_rss_bytes()
     finally:
         engine.dispose()
-    return rows, latencies, peak
+    return rows, webhooks, peak
 
 
 def bench_sqlite(
     work_dir: Path, args: argparse.Namespace
-) -> tuple[list[Row], list[float], int]:
+) -> tuple[list[Row], tuple[list[float], float], int]:
     path = work_dir / "bench.db"
     return bench_database(
         "SQLite",
@@ -187,7 +187,7 @@ def machine_lines(args: argparse.Namespace) -> list[str]:
 
 def report(
     rows: list[Row],
-    webhooks: dict[str, list[float]],
+    webhooks: dict[str, tuple[list[float], float]],
     peaks: dict[str, int],
     args: argparse.Namespace,
 ) -> None:
@@ -208,12 +208,12 @@ def report(
             f"{ratio:>8.2f}{row.cpu_ms:>14.2f}{row.rate.errors:>8}"
         )
     say()
-    for name, latencies in webhooks.items():
+    for name, (latencies, cpu_ms) in webhooks.items():
         percentiles = statistics.quantiles(latencies, n=100, method="inclusive")
         p50, p95 = percentiles[49], percentiles[94]
         say(
             f"{name} webhook latency over {len(latencies)} deliveries: "
-            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, server CPU {cpu_ms:.2f} ms each"
         )
     for name, peak in peaks.items():
         say(f"{name} server peak RSS (VmHWM): {peak / 1024**2:.0f} MiB")
@@ -253,7 +253,7 @@ def main() -> int:
         say(line)
 
     rows: list[Row] = []
-    webhooks: dict[str, list[float]] = {}
+    webhooks: dict[str, tuple[list[float], float]] = {}
     peaks: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="prepay-bench-") as directory:
         work_dir = Path(directory)

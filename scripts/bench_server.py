@@ -160,10 +160,11 @@ def succeeded_event(entry_id: str, account_id: str, payment_intent: str) -> str:
 
 def bench_webhooks(
     factory: sessionmaker[Session], server: Server, args: argparse.Namespace
-) -> list[float]:
+) -> tuple[list[float], float]:
     """Deliver signed payment_intent.succeeded events one at a time.
 
-    Returns each delivery's round trip in ms. Each event credits a top-up of
+    Returns each delivery's round trip in ms, and the server's CPU ms per
+    delivery. Each event credits a top-up of
     its own, so every delivery does the full work: verify, store, credit.
     """
     bodies = []
@@ -177,6 +178,7 @@ def bench_webhooks(
         bodies.append(succeeded_event(entry.id, account.id, payment_intent))
 
     latencies = []
+    cpu_before = server.cpu_seconds()
     deadline = time.perf_counter() + args.seconds * 4
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for body in bodies:
@@ -199,4 +201,5 @@ def bench_webhooks(
                 raise RuntimeError(
                     f"webhook returned {response.status_code}: {response.text}"
                 )
-    return latencies
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(1, len(latencies))
+    return latencies, cpu_ms
