@@ -10,6 +10,7 @@ PaymentIntent's metadata.
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,13 +18,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from prepay.config import Settings
 from prepay.db import transaction
-from prepay.errors import InvalidArgument, PaymentsDisabled, RateLimited
+from prepay.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    PaymentsDisabled,
+    RateLimited,
+)
 from prepay.ledger import topups
 from prepay.ledger.accounts import get_or_create_account, set_stripe_customer
 from prepay.ledger.models import LedgerEntry, utcnow
 from prepay.ledger.payment_intents import ACCOUNT_KEY, EMAIL_KEY, TRANSACTION_KEY
 from prepay.money import Money, to_stripe_currency
-from prepay.stripe_gateway import PaymentDeclined, PaymentIntentInfo, StripeGateway
+from prepay.stripe_gateway import (
+    PaymentDeclined,
+    PaymentIntentInfo,
+    PaymentProviderRejected,
+    StripeGateway,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +46,7 @@ MAX_PENDING_TOPUPS = 5
 # away from a few payments (a closed tab during 3D Secure) is not locked out
 # until `prepay sync-payments` settles the old ones.
 PENDING_WINDOW = timedelta(hours=1)
+_PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,250}")
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,7 @@ def create_topup(
             f"is {amount.currency}; top-ups are in {settings.currency}",
         )
     check_topup_amount(settings, amount)
+    _check_payment_method(payment_method)
 
     with transaction(factory) as session:
         account = get_or_create_account(session, email, settings.currency)
@@ -105,9 +118,9 @@ def create_topup(
         entry = topups.open_topup(session, account, amount, client_key)
         account_id, customer_id = account.id, account.stripe_customer_id
 
-    if entry.stripe_payment_intent_id:
-        info = gateway.retrieve_payment_intent(entry.stripe_payment_intent_id)
-        return TopUpResult(True, "top-up already created", entry, info)
+    replay = _replay(gateway, entry)
+    if replay is not None:
+        return replay
 
     if customer_id is None:
         customer_id = gateway.create_customer(email, account_id)
@@ -131,11 +144,45 @@ def create_topup(
         )
     except PaymentDeclined as declined:
         return _record_decline(factory, entry, declined)
+    except (InvalidArgument, PaymentProviderRejected):
+        # Stripe refused the request itself and made no PaymentIntent, so
+        # the entry can never be paid; a new attempt needs a new key.
+        with transaction(factory) as session:
+            topups.cancel_topup(session, entry, "rejected_by_stripe")
+        raise
 
     with transaction(factory) as session:
         topups.attach_payment_intent(session, entry.id, info.id)
         refreshed = session.get(LedgerEntry, entry.id, populate_existing=True)
     return TopUpResult(True, "payment created", refreshed or entry, info)
+
+
+def _replay(gateway: StripeGateway, entry: LedgerEntry) -> TopUpResult | None:
+    """Answer a repeated Idempotency-Key from the top-up it already made.
+
+    Returns None when the top-up still needs its PaymentIntent.
+    """
+    if entry.status == "CANCELED":
+        raise AlreadyExists(
+            f"top-up {entry.id} made with this Idempotency-Key was canceled; "
+            "start a new top-up with a new key",
+            transactionId=entry.id,
+        )
+    if entry.status == "COMPLETED":
+        return TopUpResult(True, "top-up already completed", entry, None)
+    if entry.stripe_payment_intent_id is None:
+        return None
+    # PENDING, or FAILED after a decline: the same PaymentIntent can be
+    # confirmed again, with another card.
+    info = gateway.retrieve_payment_intent(entry.stripe_payment_intent_id)
+    return TopUpResult(True, "top-up already created", entry, info)
+
+
+def _check_payment_method(payment_method: str | None) -> None:
+    if payment_method is not None and not _PAYMENT_METHOD_ID.fullmatch(payment_method):
+        raise InvalidArgument(
+            "paymentMethodId", "must be a PaymentMethod id such as pm_1Abc..."
+        )
 
 
 def _record_decline(

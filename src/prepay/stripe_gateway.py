@@ -16,6 +16,7 @@ import stripe
 
 from prepay.errors import (
     IdempotencyMismatch,
+    InvalidArgument,
     InvalidWebhook,
     PaymentProviderUnavailable,
     PrepayError,
@@ -248,6 +249,13 @@ class StripeGateway:
                 "this Idempotency-Key was used for a different payment request"
             ) from None
         except stripe.InvalidRequestError as exc:
+            if getattr(exc, "param", None) == "payment_method":
+                log.info("stripe rejected payment_method code=%s", exc.code)
+                raise InvalidArgument(
+                    "paymentMethodId",
+                    "is not a PaymentMethod that Stripe knows; create one with "
+                    "Stripe.js and send its id",
+                ) from None
             log.error(
                 "stripe rejected a request code=%s param=%s request=%s",
                 exc.code,

@@ -246,3 +246,37 @@ def test_old_unpaid_top_ups_do_not_block(service: Service) -> None:
     assert blocked.status_code == 429
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["transaction"]["status"] == "PENDING"
+
+
+def test_top_up_bad_payment_method_is_400(service: Service) -> None:
+    token = service.token("ida@example.com")
+    with service.client(token) as client:
+        malformed = top_up(client, money_json("20.00"), key="a", paymentMethodId="x")
+        unknown = top_up(
+            client, money_json("20.00"), key="b", paymentMethodId="pm_doesnotexist"
+        )
+        same_key = top_up(client, money_json("20.00"), key="b")
+
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["message"].startswith("paymentMethodId")
+    assert unknown.status_code == 400, unknown.text
+    assert unknown.json()["error"]["message"].startswith("paymentMethodId")
+    assert same_key.status_code == 409
+    assert same_key.json()["error"]["code"] == "ALREADY_EXISTS"
+    _balance, entries = account_state(service, "ida@example.com")
+    assert [entry.status for entry in entries] == ["CANCELED"]
+
+
+def test_top_up_replay_after_completion(service: Service) -> None:
+    token = service.token("jo@example.com")
+    with service.client(token) as client:
+        body = top_up(client, money_json("10.00"), key="paid").json()
+        confirm_with_card(service, body, "4242424242424242")
+        wait_for_status(client, body["transaction"]["transactionId"])
+        again = top_up(client, money_json("10.00"), key="paid")
+
+    assert again.status_code == 200
+    assert again.json()["message"] == "top-up already completed"
+    assert again.json()["clientSecret"] is None
+    assert again.json()["stripePaymentIntentId"] == body["stripePaymentIntentId"]
+    assert again.json()["transaction"]["status"] == "COMPLETED"

@@ -81,7 +81,9 @@ def create_top_up(
     return TopUpResponse(
         success=result.success,
         message=result.message,
-        stripe_payment_intent_id=info.id if info else None,
+        stripe_payment_intent_id=result.entry.stripe_payment_intent_id
+        or (info.id if info else None),
+        # Nothing left to confirm once the top-up is COMPLETED.
         client_secret=info.client_secret if info and result.success else None,
         transaction=transaction_out(result.entry, principal.email),
     )
