@@ -16,8 +16,8 @@ NOTE: this assumes that Stripe never reopens a closed dispute under the
 same id; an escalated inquiry that did would not be held again.
 
 A lost dispute deducts no more than the top-up credited less what refunds
-of the same charge already took back, so the same money is never deducted
-twice.
+and lost disputes of any charge of its PaymentIntent already took back, so
+the same money is never deducted twice.
 """
 
 import logging
@@ -117,8 +117,8 @@ def find_dispute_entry(
 def _room(session: Session, dispute: Dispute) -> int:
     """Return the nanos of the top-up that no refund or lost dispute took back."""
     account_id = dispute.topup.account_id
-    taken = topups.reversed_nanos(session, account_id, dispute.charge_id)
-    return topups.topup_amount(session, dispute.topup.id) - taken.total
+    taken_back = topups.taken_back_nanos(session, account_id, dispute.topup.id)
+    return topups.topup_amount(session, dispute.topup.id) - taken_back
 
 
 def hold_dispute(session: Session, dispute: Dispute) -> str | None:

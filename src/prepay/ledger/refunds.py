@@ -4,8 +4,9 @@
 handler deducts what that total adds to the refunds already deducted for the
 charge, so a repeated event deducts nothing and a stale one (a lower total
 that arrives late) deducts nothing either. It never takes back more than the
-top-up credited, counting what a lost dispute took back, because Stripe
-withdraws no further funds for a dispute once the charge is fully refunded.
+top-up credited, counting what refunds and lost disputes of any charge of its
+PaymentIntent took back, because Stripe withdraws no further funds for a
+dispute once the charge is fully refunded.
 
 A refund may take the balance below zero when the credit was spent. The
 account is then RESTRICTED until a top-up brings it back to zero or more.
@@ -80,11 +81,12 @@ def deduct_refund(
 ) -> int:
     """Deduct the part of ``refunded`` (cumulative) not deducted yet; return nanos."""
     lock_account(session, entry.account_id)
-    taken = topups.reversed_nanos(session, entry.account_id, charge_id)
-    new_refund = refunded.nanos - taken.refunded
+    already = topups.refunded_nanos(session, entry.account_id, charge_id)
+    new_refund = refunded.nanos - already
     if new_refund <= 0:
         return 0
-    room = topups.topup_amount(session, entry.id) - taken.total
+    taken_back = topups.taken_back_nanos(session, entry.account_id, entry.id)
+    room = topups.topup_amount(session, entry.id) - taken_back
     amount = min(new_refund, room)
     if amount <= 0:
         log.info(

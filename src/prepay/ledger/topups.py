@@ -5,12 +5,11 @@ CANCELED, and FAILED -> COMPLETED when a later attempt on the same
 PaymentIntent succeeds. Each transition is a conditional UPDATE on the
 current status, so a repeated or late event changes nothing.
 
-Refunds and lost disputes take money back from a top-up's charge; the sums
-here tell how much was taken back already, so no money goes back twice.
+Refunds and lost disputes take money back from a top-up; the sums here tell
+how much was taken back already, so no money goes back twice.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,18 +23,6 @@ from prepay.ledger.models import Account, LedgerEntry, new_id, utcnow
 from prepay.money import Money
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Reversed:
-    """Nanos already taken back from one charge's top-up, each zero or more."""
-
-    refunded: int
-    disputed: int
-
-    @property
-    def total(self) -> int:
-        return self.refunded + self.disputed
 
 
 def find_topup(session: Session, account_id: str, key: str) -> LedgerEntry | None:
@@ -108,24 +95,36 @@ def topup_amount(session: Session, entry_id: str) -> int:
     return session.execute(statement).scalar_one()
 
 
-def reversed_nanos(session: Session, account_id: str, charge_id: str) -> Reversed:
-    """Sum what COMPLETED refunds and lost disputes took back for one charge.
+def refunded_nanos(session: Session, account_id: str, charge_id: str) -> int:
+    """Sum what COMPLETED refunds of one charge took back, as nanos >= 0.
 
-    Call it with the account row locked, so a concurrent event for the same
-    charge cannot deduct between this read and the caller's write.
+    ``charge.refunded`` carries a cumulative total per charge, so this is the
+    part of that total already deducted.
     """
-    statement = (
-        select(LedgerEntry.type, func.sum(LedgerEntry.amount_nanos))
-        .where(
-            LedgerEntry.account_id == account_id,
-            LedgerEntry.stripe_charge_id == charge_id,
-            LedgerEntry.type.in_(("REFUND", "DISPUTE")),
-            LedgerEntry.status == "COMPLETED",
-        )
-        .group_by(LedgerEntry.type)
+    statement = select(func.sum(LedgerEntry.amount_nanos)).where(
+        LedgerEntry.account_id == account_id,
+        LedgerEntry.stripe_charge_id == charge_id,
+        LedgerEntry.type == "REFUND",
+        LedgerEntry.status == "COMPLETED",
     )
-    sums = {row[0]: -int(row[1] or 0) for row in session.execute(statement)}
-    return Reversed(refunded=sums.get("REFUND", 0), disputed=sums.get("DISPUTE", 0))
+    return -int(session.execute(statement).scalar_one() or 0)
+
+
+def taken_back_nanos(session: Session, account_id: str, topup_id: str) -> int:
+    """Sum what COMPLETED refunds and lost disputes took back from one top-up.
+
+    The sum counts every charge of the top-up's PaymentIntent, so events that
+    name different charges cannot take back more than the top-up credited.
+    Call it with the account row locked, so a concurrent event for the same
+    top-up cannot deduct between this read and the caller's write.
+    """
+    statement = select(func.sum(LedgerEntry.amount_nanos)).where(
+        LedgerEntry.account_id == account_id,
+        LedgerEntry.type.in_(("REFUND", "DISPUTE")),
+        LedgerEntry.status == "COMPLETED",
+        LedgerEntry.metadata_["topUpId"].as_string() == topup_id,
+    )
+    return -int(session.execute(statement).scalar_one() or 0)
 
 
 def open_topup(
