@@ -5,6 +5,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy import make_url
+
 from prepay.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("prepay.cli")
@@ -78,14 +80,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"prepay: configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from prepay.db import normalize_url
+    from prepay.errors import PrepayError
+
     try:
         code: int = args.handler(args, settings)
-    except Exception as exc:
-        from prepay.errors import PrepayError
-
-        if not isinstance(exc, PrepayError):
-            raise
+    except PrepayError as exc:
         print(f"prepay: {exc.message}", file=sys.stderr)  # noqa: T201
+        return 1
+    except (OperationalError, ProgrammingError) as exc:
+        # Most often a relative SQLite path from another folder, or a
+        # database that was never migrated.
+        url = make_url(normalize_url(settings.database_url))
+        print(  # noqa: T201
+            f"prepay: database error on {url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}; check DATABASE_URL and run 'prepay migrate'",
+            file=sys.stderr,
+        )
         return 1
     return code
 

@@ -68,13 +68,13 @@ def run_dev(host: str, port: int, sim_port: int) -> int:
             str(sim_port),
             "--webhook-url",
             f"http://{host}:{port}/v1/billing/webhook",
-            "--webhook-secret",
-            webhook_secret,
         ],
+        # The secret goes through the environment (STRIPE_WEBHOOK_SECRET),
+        # never the command line, which every local user can read.
         env=env,
     )
     try:
-        _wait_until_up(f"{sim_url}/v1/health")
+        _wait_until_up(f"{sim_url}/_sim/health")
         os.environ.update(env)
         settings = load_settings()
         from prepay.cli import main

@@ -127,8 +127,13 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         if args.output is None:
             sys.stdout.writelines(csv_lines(rows))
             return 0
-        with Path(args.output).open("w", encoding="utf-8", newline="") as stream:
-            stream.writelines(csv_lines(rows))
+        try:
+            with Path(args.output).open("w", encoding="utf-8", newline="") as stream:
+                stream.writelines(csv_lines(rows))
+        except OSError as exc:
+            raise InvalidArgument(
+                "--output", f"cannot write {args.output}: {exc.strerror}"
+            ) from None
     _say(f"wrote the ledger of {email} to {args.output}")
     return 0
 

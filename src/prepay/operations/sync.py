@@ -38,6 +38,8 @@ ABANDONABLE_STATUSES = (
 # How far before the top-up's own time a PaymentIntent may have been created,
 # allowing for the clocks of prepay and Stripe to differ.
 CLOCK_SLACK = timedelta(minutes=5)
+# A year; Stripe keeps a PaymentIntent's state far shorter than that matters.
+MAX_AGE_MINUTES = 366 * 24 * 60
 
 
 def _say(text: str) -> None:
@@ -59,9 +61,10 @@ def _gateway(settings: Settings) -> StripeGateway:
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
-    if args.older_than < 1:
+    if not 1 <= args.older_than <= MAX_AGE_MINUTES:
         raise InvalidArgument(
-            "--older-than", f"must be 1 or more, got {args.older_than}"
+            "--older-than",
+            f"must be 1 to {MAX_AGE_MINUTES} minutes, got {args.older_than}",
         )
     gateway = _gateway(settings)
     cutoff = utcnow() - timedelta(minutes=args.older_than)
