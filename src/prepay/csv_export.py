@@ -20,6 +20,11 @@ from prepay.money import Money
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+# Full-width forms of = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+_WIDE_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Spaces and invisible format characters (zero-width, byte-order mark,
+# direction marks) that may precede a formula sign.
+_LEADING_FILLER = re.compile("^[\\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
 
 HEADER = (
     "transaction_id",
@@ -44,6 +49,11 @@ def escape_cell(value: str) -> str:
     """Prefix an apostrophe to text that a spreadsheet would run as a formula."""
     if _PLAIN_NUMBER.fullmatch(value):
         return value
+    # Some spreadsheets skip leading spaces and invisible characters and
+    # read full-width signs as ASCII ones, so look past them too.
+    start = _LEADING_FILLER.sub("", value)
+    if start.startswith(FORMULA_PREFIXES) or start.startswith(_WIDE_PREFIXES):
+        return "'" + value
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 

@@ -37,12 +37,26 @@ def error_body(
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
+    if len(location) == 2 and location[0] == "header":
+        # FastAPI reports headers lower-cased; name them as clients send them.
+        return "-".join(word.capitalize() for word in str(location[1]).split("-"))
     parts = [
         str(part)
         for part in location
         if part not in ("body", "query", "header", "path")
     ]
     return ".".join(parts) or "body"
+
+
+def _describe(error: Any) -> tuple[tuple[Any, ...], str]:
+    """Return the location and message of one pydantic error, in clients' terms."""
+    location = tuple(error.get("loc", ()))
+    kind = error.get("type")
+    if kind == "json_invalid":
+        return ("body",), "is not valid JSON; send a JSON object"
+    if location == ("body",) and kind in ("model_attributes_type", "dict_type"):
+        return location, "must be a JSON object sent as Content-Type: application/json"
+    return location, str(error.get("msg", "is invalid"))
 
 
 async def _on_prepay_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -73,11 +87,10 @@ def _errors_by_field(errors: Sequence[Any]) -> dict[str, list[str]]:
     parents = Counter(tuple(error.get("loc", ()))[:-1] for error in errors)
     grouped: dict[str, list[str]] = {}
     for error in errors:
-        location = tuple(error.get("loc", ()))
+        location, message = _describe(error)
         if parents[location[:-1]] > 1 and _UNION_MEMBER.fullmatch(str(location[-1])):
             location = location[:-1]
         messages = grouped.setdefault(_field_path(location), [])
-        message = str(error.get("msg", "is invalid"))
         if message not in messages:
             messages.append(message)
     return grouped

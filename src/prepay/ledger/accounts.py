@@ -1,6 +1,7 @@
 """Billing accounts: one per user email, in one currency."""
 
 import re
+import unicodedata
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +23,10 @@ def normalize_email(value: object, field: str = "userEmail") -> str:
     email = value.strip().lower()
     if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
         raise InvalidArgument(field, "is not a valid email address")
+    # Control and format characters (escape sequences, NUL, right-to-left
+    # overrides) have no place in an address and would reach logs and pages.
+    if any(unicodedata.category(char).startswith("C") for char in email):
+        raise InvalidArgument(field, "contains control or invisible characters")
     return email
 
 
