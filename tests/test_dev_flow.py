@@ -40,3 +40,27 @@ def test_flow_script_against_prepay_dev(tmp_path: Path) -> None:
     assert flow.returncode == 0, flow.stdout + flow.stderr
     assert "1 DEBIT, balance 37.66" in flow.stdout
     assert "Billing page:" in output.decode()
+
+
+def test_token_create_list_revoke(tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/tokens.db")
+    prepay = str(Path(sys.executable).with_name("prepay"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [prepay, *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert run("migrate").returncode == 0
+    created = run("token", "create", "--email", "Ops@Example.com", "--scope", "admin")
+    token = created.stdout.strip().splitlines()[-1]
+    token_id = created.stdout.split()[3]
+    listed = run("token", "list").stdout
+    revoked = run("token", "revoke", token_id)
+    relisted = run("token", "list").stdout
+
+    assert token.startswith("prepay_")
+    assert f"{token_id}  admin    ops@example.com  active" in listed
+    assert token not in listed
+    assert revoked.returncode == 0
+    assert "revoked" in relisted.split(token_id)[1].splitlines()[0]

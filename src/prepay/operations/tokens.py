@@ -2,7 +2,7 @@
 
 import argparse
 
-from prepay.auth.tokens import create_token, revoke_token
+from prepay.auth.tokens import create_token, list_tokens, revoke_token
 from prepay.config import Settings
 from prepay.db import transaction
 from prepay.operations.common import session_factory
@@ -27,6 +27,15 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _list(_args: argparse.Namespace, settings: Settings) -> int:
+    """Print each token's id, scope, email and state; the secrets are not stored."""
+    with transaction(session_factory(settings)) as session:
+        for row in list_tokens(session):
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            print(f"{row.id}  {row.scope:<7}  {row.email}  {state}")  # noqa: T201
+    return 0
+
+
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     token = commands.add_parser("token", help="manage API tokens")
     actions = token.add_subparsers(dest="token_command", required=True)
@@ -35,6 +44,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     create.add_argument("--email", required=True, help="the caller's email address")
     create.add_argument("--scope", required=True, choices=("user", "service", "admin"))
     create.set_defaults(handler=_create)
+
+    listing = actions.add_parser("list", help="list tokens by id, scope and email")
+    listing.set_defaults(handler=_list)
 
     revoke = actions.add_parser("revoke", help="revoke a token by its id (tok_...)")
     revoke.add_argument("token_id")
