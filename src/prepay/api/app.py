@@ -77,8 +77,6 @@ def build_services(settings: Settings) -> Services:
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    # The interactive docs load scripts from a CDN, so production serves only
-    # /openapi.json.
     # No Swagger UI: it loads from a CDN, which the Content-Security-Policy
     # blocks and an offline machine cannot reach. The schema is /openapi.json.
     app = FastAPI(title="prepay", version="0.1.0", docs_url=None, redoc_url=None)
