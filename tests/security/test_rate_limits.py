@@ -47,3 +47,18 @@ def test_pending_top_ups_bounded(service: Service) -> None:
     _balance, entries = account_state(service, "cat@example.com")
     assert len(entries) == MAX_PENDING_TOPUPS
     assert {entry.status for entry in entries} == {"PENDING"}
+
+
+def test_malformed_requests_do_not_count(service: Service) -> None:
+    bad = {"amount": {"currencyCode": "USD", "units": 50.0}}
+    with service.client(service.token("dan@example.com")) as client:
+        rejected = [
+            client.post(
+                "/v1/billing/top-up", json=bad, headers={"Idempotency-Key": "x"}
+            )
+            for _ in range(RATE_LIMIT + 2)
+        ]
+        valid = top_up(client, "after-mistakes")
+
+    assert {r.status_code for r in rejected} == {400}
+    assert valid.status_code == 200, valid.text

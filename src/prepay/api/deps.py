@@ -156,6 +156,3 @@ def limit_topups(principal: UserDep, services: ServicesDep) -> Principal:
             retry_after_seconds=wait,
         )
     return principal
-
-
-TopUpCallerDep = Annotated[Principal, Depends(limit_topups)]

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from prepay import metrics, payments
-from prepay.api.deps import ServicesDep, TopUpCallerDep, UserDep
+from prepay.api.deps import ServicesDep, UserDep, limit_topups
 from prepay.api.schemas import (
     ConfigResponse,
     Profile,
@@ -61,10 +61,13 @@ def read_profile(services: ServicesDep, principal: UserDep) -> Profile:
 def create_top_up(
     body: TopUpRequest,
     services: ServicesDep,
-    principal: TopUpCallerDep,
+    principal: UserDep,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> TopUpResponse:
     """Start a top-up: a PENDING entry and a Stripe PaymentIntent to confirm."""
+    # Counted here, after the body parsed, so malformed requests that never
+    # reach Stripe do not use up the caller's allowance.
+    limit_topups(principal, services)
     with metrics.counting(metrics.TOPUPS) as outcome:
         result = payments.create_topup(
             services.sessions,
