@@ -55,6 +55,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
+    # Parameters would put whole event payloads and emails into exception
+    # messages, which are logged and stored on FAILED events.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs

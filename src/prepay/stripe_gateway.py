@@ -22,6 +22,7 @@ from prepay.errors import (
     PrepayError,
 )
 from prepay.ledger.events import IncomingEvent
+from prepay.money import INT64_MAX, INT64_MIN
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ MAX_SIGNATURE_HEADER_LENGTH = 4096
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 INVALID_SIGNATURE = "invalid webhook signature"
 INVALID_PAYLOAD = "invalid webhook payload"
+# Lengths of the stripe_events columns that store an event's id and type.
+MAX_EVENT_ID_LENGTH = 255
+MAX_EVENT_TYPE_LENGTH = 100
 
 
 class PaymentDeclined(PrepayError):
@@ -347,6 +351,17 @@ def _signed_timestamp(header: str | None) -> int:
     raise InvalidWebhook(INVALID_SIGNATURE)
 
 
+def _is_text(value: object, max_length: int) -> bool:
+    """Check that ``value`` is a string the database can store in its column.
+
+    PostgreSQL text cannot contain NUL characters, and a longer value than
+    the column allows fails on write, after the event row was begun.
+    """
+    return (
+        isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
+    )
+
+
 def _to_event(body: Any) -> IncomingEvent:
     if not isinstance(body, dict) or body.get("object") != "event":
         raise ValueError("not an event")
@@ -355,12 +370,13 @@ def _to_event(body: Any) -> IncomingEvent:
     account = body.get("account")
     if not (
         isinstance(data, dict)
-        and isinstance(event_id, str)
-        and isinstance(event_type, str)
+        and _is_text(event_id, MAX_EVENT_ID_LENGTH)
+        and _is_text(event_type, MAX_EVENT_TYPE_LENGTH)
         and isinstance(body["livemode"], bool)
         and isinstance(created, int)
         and not isinstance(created, bool)
-        and (account is None or isinstance(account, str))
+        and INT64_MIN <= created <= INT64_MAX
+        and (account is None or _is_text(account, MAX_EVENT_ID_LENGTH))
     ):
         raise TypeError("malformed event")
     # A PaymentIntent's client secret lets anyone confirm it. No handler

@@ -12,7 +12,7 @@ nothing twice.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,12 @@ FINAL_STATUSES = ("PROCESSED", "IGNORED", "REVIEW")
 # IGNORED is not among them: the row does not keep the connected account that
 # made an event IGNORED, so a replay could apply an event that is not ours.
 REPLAYABLE_STATUSES = ("RECEIVED", "FAILED", "REVIEW")
+# Length of the stripe_events column that stores data.object.id.
+MAX_OBJECT_ID_LENGTH = 255
+# NUL characters in a payload are stored as U+FFFD, the Unicode replacement
+# character, and such an event is kept for review instead of being applied.
+NUL_REPLACEMENT = "\ufffd"
+NUL_NOTE = "payload contains NUL characters, stored as U+FFFD; not applied"
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ def receive_event(
     expected_livemode: bool,
 ) -> Receipt:
     """Store ``event`` once and apply it; raise EventApplyFailed on failure."""
+    data, replaced = _without_nul(event.data)
+    event = replace(event, data=data)
     with transaction(factory) as session:
         row = _insert_or_lock(session, event)
         if row.status in FINAL_STATUSES:
@@ -86,6 +94,9 @@ def receive_event(
                 "event %s type=%s duplicate, was %s", event.id, event.type, row.status
             )
             return Receipt(event.id, row.status, duplicate=True)
+        if replaced:
+            _keep_unapplied(row, NUL_NOTE)
+            return Receipt(event.id, row.status, duplicate=False)
         error = _apply(session, row, event, handlers, expected_livemode)
     if error is not None:
         raise EventApplyFailed(event.id, error)
@@ -140,13 +151,53 @@ def list_events(
     return list(session.scalars(statement))
 
 
+def _without_nul(value: Any) -> tuple[Any, bool]:
+    """Replace NUL characters in every string and key of a JSON value.
+
+    Returns the new value and whether anything was replaced. PostgreSQL text
+    cannot contain NUL, so a query with such a string fails.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_REPLACEMENT), "\x00" in value
+    if isinstance(value, list):
+        pairs = [_without_nul(item) for item in value]
+        return [item for item, _ in pairs], any(found for _, found in pairs)
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        found = False
+        for key, item in value.items():
+            new_key, key_found = _without_nul(key)
+            new_item, item_found = _without_nul(item)
+            result[new_key] = new_item
+            found = found or key_found or item_found
+        return result, found
+    return value, False
+
+
+def _object_id(data: dict[str, Any]) -> str | None:
+    """Return data.object.id when it is a string that fits its column."""
+    value = data.get("id")
+    if isinstance(value, str) and 0 < len(value) <= MAX_OBJECT_ID_LENGTH:
+        return value
+    return None
+
+
+def _keep_unapplied(row: StripeEvent, note: str) -> None:
+    """Keep an event for review without applying it, because its object is unusable."""
+    row.attempts += 1
+    row.status = "REVIEW"
+    row.error = note
+    row.processed_at = utcnow()
+    log.warning("event %s type=%s status=REVIEW note=%s", row.id, row.type, note)
+
+
 def _insert_or_lock(session: Session, event: IncomingEvent) -> StripeEvent:
     values = {
         "id": event.id,
         "type": event.type,
         "livemode": event.livemode,
         "stripe_created": event.created,
-        "object_id": event.data.get("id"),
+        "object_id": _object_id(event.data),
         "status": "RECEIVED",
         "attempts": 0,
         "payload": event.data,
@@ -212,4 +263,10 @@ def _dispatch(
     handler = handlers.get(event.type)
     if handler is None:
         return Outcome("IGNORED", note="no handler for this event type")
+    if _object_id(event.data) is None:
+        return Outcome(
+            "REVIEW",
+            note=f"data.object.id is not a string of 1 to {MAX_OBJECT_ID_LENGTH} "
+            "characters; not applied",
+        )
     return handler(session, event)

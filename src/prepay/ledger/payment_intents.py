@@ -39,10 +39,14 @@ def match_topup(
 ) -> tuple[LedgerEntry | None, str | None]:
     """Find the top-up that ``payment_intent`` pays; return (entry, why not)."""
     metadata = payment_intent.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return None, f"PaymentIntent metadata is a {type(metadata).__name__}"
     account_id = metadata.get(ACCOUNT_KEY)
     transaction_id = metadata.get(TRANSACTION_KEY)
     if not account_id or not transaction_id:
         return None, "PaymentIntent has no prepay metadata"
+    if not isinstance(account_id, str) or not isinstance(transaction_id, str):
+        return None, "PaymentIntent's prepay metadata values are not strings"
 
     entry = topups.find_topup_by_payment_intent(session, payment_intent["id"])
     if entry is None:
@@ -127,6 +131,12 @@ def _failed(session: Session, payment_intent: dict[str, Any]) -> Outcome:
 
     # The top-up's failure code and message are what the billing page shows.
     error = payment_intent.get("last_payment_error") or {}
+    if not isinstance(error, dict):
+        return Outcome(
+            "REVIEW",
+            entry.account_id,
+            note=f"last_payment_error is a {type(error).__name__}, not an object",
+        )
     code = str(error.get("decline_code") or error.get("code") or "payment_failed")
     message = str(error.get("message") or "The payment failed.")
     if topups.fail_topup(session, entry, code, message):
