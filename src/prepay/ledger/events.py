@@ -29,6 +29,8 @@ FINAL_STATUSES = ("PROCESSED", "IGNORED", "REVIEW")
 # IGNORED is not among them: the row does not keep the connected account that
 # made an event IGNORED, so a replay could apply an event that is not ours.
 REPLAYABLE_STATUSES = ("RECEIVED", "FAILED", "REVIEW")
+# An operator may close these by hand, after looking at them.
+DISMISSIBLE_STATUSES = ("FAILED", "REVIEW")
 # Length of the stripe_events column that stores data.object.id.
 MAX_OBJECT_ID_LENGTH = 255
 # NUL characters in a payload are stored as U+FFFD, the Unicode replacement
@@ -134,6 +136,36 @@ def replay_event(
     if error is not None:
         raise EventApplyFailed(event_id, error)
     return Receipt(event_id, row.status, duplicate=False)
+
+
+def dismiss_event(session: Session, event_id: str, note: str) -> str:
+    """Mark a REVIEW or FAILED event IGNORED, adding the operator's note to its own.
+
+    Returns the status the event had, and changes nothing unless it was one
+    of those two. Raises NotFound for an unknown id.
+    """
+    row = session.get(StripeEvent, event_id, with_for_update=True)
+    if row is None:
+        raise NotFound(
+            f"no stored event {event_id}; list them with 'prepay events list'",
+            eventId=event_id,
+        )
+    previous_status = row.status
+    if previous_status not in DISMISSIBLE_STATUSES:
+        return previous_status
+    previous_note = row.error or f"was {previous_status}"
+    row.status = "IGNORED"
+    row.error = f"{previous_note}; dismissed: {note}"[:2000]
+    row.processed_at = utcnow()
+    session.flush()
+    log.info(
+        "event %s type=%s dismissed, was %s: %s",
+        row.id,
+        row.type,
+        previous_status,
+        note,
+    )
+    return previous_status
 
 
 def list_events(

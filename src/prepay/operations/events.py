@@ -5,10 +5,15 @@ import argparse
 from prepay.api.schemas import rfc3339
 from prepay.config import Settings
 from prepay.db import transaction
-from prepay.ledger.events import EventApplyFailed, list_events, replay_event
+from prepay.ledger.events import (
+    DISMISSIBLE_STATUSES,
+    EventApplyFailed,
+    dismiss_event,
+    list_events,
+    replay_event,
+)
 from prepay.ledger.handlers import HANDLERS
 from prepay.ledger.models import EVENT_STATUSES, StripeEvent
-from prepay.ledger.review import dismiss_event
 from prepay.operations.common import open_database
 
 DEFAULT_LIMIT = 50
@@ -61,9 +66,9 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dismiss(args: argparse.Namespace, settings: Settings) -> int:
     with open_database(settings) as factory, transaction(factory) as session:
-        dismissed = dismiss_event(session, args.event_id, args.note)
-    if not dismissed:
-        _say(f"{args.event_id} is not in REVIEW; nothing dismissed")
+        status = dismiss_event(session, args.event_id, args.note)
+    if status not in DISMISSIBLE_STATUSES:
+        _say(f"{args.event_id} is {status}, not REVIEW or FAILED; nothing dismissed")
         return 1
     _say(f"{args.event_id} dismissed: IGNORED")
     return 0
@@ -89,7 +94,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     replay.set_defaults(handler=_replay)
 
     dismiss = actions.add_parser(
-        "dismiss", help="mark a REVIEW event IGNORED after looking at it"
+        "dismiss", help="mark a REVIEW or FAILED event IGNORED after looking at it"
     )
     dismiss.add_argument("event_id", help="the Stripe event id (evt_...)")
     dismiss.add_argument("--note", required=True, help="what was found or done")
