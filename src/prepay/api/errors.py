@@ -56,7 +56,8 @@ def _describe(error: Any) -> tuple[tuple[Any, ...], str]:
         return ("body",), "is not valid JSON; send a JSON object"
     if location == ("body",) and kind in ("model_attributes_type", "dict_type"):
         return location, "must be a JSON object sent as Content-Type: application/json"
-    return location, str(error.get("msg", "is invalid"))
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return location, message
 
 
 async def _on_prepay_error(_request: Request, exc: Exception) -> JSONResponse:

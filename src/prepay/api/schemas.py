@@ -3,7 +3,14 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from prepay.ledger.models import Account, LedgerEntry
@@ -22,12 +29,34 @@ class ApiModel(BaseModel):
     )
 
 
-class MoneyIn(ApiModel):
-    """google.type.Money; ``units`` is an int64, as a string or an integer."""
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+class RequestModel(ApiModel):
+    """A request body. No string in it may hold NUL, which PostgreSQL rejects."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _reject_nul(cls, value: object) -> object:
+        if _contains_nul(value):
+            raise ValueError("must not contain NUL characters (\\x00)")
+        return value
+
+
+class MoneyIn(RequestModel):
+    """google.type.Money; ``units`` is an int64 and ``nanos`` an int32, each
+    as a string or an integer, as the proto3 JSON mapping allows."""
 
     currency_code: StrictStr
     units: StrictStr | StrictInt = "0"
-    nanos: StrictInt = 0
+    nanos: StrictInt | StrictStr = 0
 
     def to_money(self, field: str = "amount") -> Money:
         return Money.from_json(self.model_dump(by_alias=True), field)
@@ -43,13 +72,13 @@ def money_out(currency: str, nanos: int) -> MoneyOut:
     return MoneyOut.model_validate(Money(currency, nanos).to_json())
 
 
-class TopUpRequest(ApiModel):
+class TopUpRequest(RequestModel):
     amount: MoneyIn
     payment_method_id: Annotated[StrictStr, Field(max_length=255)] | None = None
     return_url: Annotated[StrictStr, Field(max_length=2048)] | None = None
 
 
-class DebitRequest(ApiModel):
+class DebitRequest(RequestModel):
     user_email: Annotated[StrictStr, Field(max_length=320)]
     amount: MoneyIn
     idempotency_key: Annotated[StrictStr, Field(min_length=1, max_length=255)]

@@ -312,6 +312,28 @@ class RateLimiter:
             return None
 
 
+class RejectNulInUrl:
+    """Answer 400 to a path or query with a NUL byte, which PostgreSQL cannot store
+    or compare, before any route passes it to the database."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = bytes(scope.get("query_string", b"")).lower()
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+        ):
+            await _send_error(
+                send,
+                400,
+                "INVALID_ARGUMENT",
+                "url: must not contain NUL characters (%00)",
+            )
+            return
+        await self.app(scope, receive, send)
+
+
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the middlewares, outermost last: headers wrap even a 413 or 403."""
     app.add_middleware(CsrfProtection)
@@ -320,4 +342,5 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         max_webhook_bytes=settings.max_webhook_body_bytes,
     )
+    app.add_middleware(RejectNulInUrl)
     app.add_middleware(SecurityHeaders, production=settings.is_production)

@@ -6,14 +6,20 @@ from fastapi import APIRouter
 from pydantic import Field, StrictBool, StrictStr
 
 from prepay.api.deps import AdminDep, ServicesDep
-from prepay.api.schemas import ApiModel, MoneyIn, Transaction, transaction_out
+from prepay.api.schemas import (
+    ApiModel,
+    MoneyIn,
+    RequestModel,
+    Transaction,
+    transaction_out,
+)
 from prepay.ledger.accounts import normalize_email
 from prepay.ledger.adjustments import MAX_REASON_LENGTH, Adjustment, adjust
 
 router = APIRouter(prefix="/v1/billing", tags=["adjustments"])
 
 
-class AdjustmentRequest(ApiModel):
+class AdjustmentRequest(RequestModel):
     user_email: Annotated[StrictStr, Field(max_length=320)]
     # Signed: positive adds to the balance, negative takes from it.
     amount: MoneyIn
