@@ -108,17 +108,3 @@ def clear_account_flag(session: Session, account_id: str) -> bool:
         .returning(Account.id)
     ).scalar_one_or_none()
     return result is not None
-
-
-def dismiss_event(session: Session, event_id: str, note: str) -> bool:
-    """Move an event from REVIEW to IGNORED, adding the operator's note to its own.
-
-    Returns False when the event is not in REVIEW.
-    """
-    row = session.get(StripeEvent, event_id, with_for_update=True)
-    if row is None or row.status != "REVIEW":
-        return False
-    row.status = "IGNORED"
-    row.error = f"{row.error or 'kept for review'}; dismissed: {note}"[:2000]
-    session.flush()
-    return True
