@@ -4,13 +4,15 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import Field, StrictStr
 
 from prepay.api.deps import ServicesDep
+from prepay.api.schemas import RequestModel
 from prepay.api.security import csrf_token_for
 from prepay.api.templates import templates
 from prepay.auth.sessions import COOKIE_NAME, MAX_AGE_SECONDS
-from prepay.errors import NotFound
+from prepay.errors import NotFound, PermissionDenied
 from prepay.ledger.accounts import normalize_email
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -87,6 +89,43 @@ def sign_in(
     response.set_cookie(
         COOKIE_NAME,
         services.signer.sign(address),
+        max_age=MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookie(request, services),
+    )
+    return response
+
+
+class SessionRequest(RequestModel):
+    id_token: Annotated[StrictStr, Field(min_length=1, max_length=8192)]
+
+
+@router.post("/billing/session")
+def create_session(
+    body: SessionRequest, request: Request, services: ServicesDep
+) -> Response:
+    """Exchange an OIDC ID token from the host app's sign-in for a page session.
+
+    The request must come from this site's own origin, so another site cannot
+    sign a visitor into an account of its choosing.
+    """
+    if services.oidc is None:
+        raise NotFound(
+            "ID token sign-in needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL"
+        )
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin != own:
+        raise PermissionDenied(
+            f"Origin {origin!r} is not this site ({own}); sign in from the billing page"
+        )
+    principal = services.oidc.verify(body.id_token)
+
+    response = JSONResponse({"userEmail": principal.email})
+    response.set_cookie(
+        COOKIE_NAME,
+        services.signer.sign(principal.email),
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
