@@ -156,15 +156,6 @@ def _find_account_and_debit(
     return row[0], row[1]
 
 
-def find_debit(session: Session, account_id: str, key: str) -> LedgerEntry | None:
-    statement = select(LedgerEntry).where(
-        LedgerEntry.account_id == account_id,
-        LedgerEntry.type == "DEBIT",
-        LedgerEntry.idempotency_key == key,
-    )
-    return session.scalars(statement).first()
-
-
 def _take_if_covered(session: Session, account_id: str, cost: int) -> int | None:
     """Subtract ``cost`` if the available balance covers it; return the new balance."""
     statement = (

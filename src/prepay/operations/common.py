@@ -9,10 +9,6 @@ from prepay.config import Settings
 from prepay.db import make_engine, make_session_factory
 
 
-def session_factory(settings: Settings) -> sessionmaker[Session]:
-    return make_session_factory(make_engine(settings.database_url))
-
-
 @contextmanager
 def open_database(settings: Settings) -> Iterator[sessionmaker[Session]]:
     """Yield a session factory, and close its connections when the command ends."""

@@ -5,11 +5,11 @@ import argparse
 from prepay.auth.tokens import create_token, list_tokens, revoke_token
 from prepay.config import Settings
 from prepay.db import transaction
-from prepay.operations.common import session_factory
+from prepay.operations.common import open_database
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
-    with transaction(session_factory(settings)) as session:
+    with open_database(settings) as factory, transaction(factory) as session:
         token, row = create_token(session, args.email, args.scope)
     print(f"created {row.scope} token {row.id} for {row.email}")  # noqa: T201
     # The bearer string alone on the last line, so scripts can take it with tail -1.
@@ -18,7 +18,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with transaction(session_factory(settings)) as session:
+    with open_database(settings) as factory, transaction(factory) as session:
         revoked = revoke_token(session, args.token_id)
     if not revoked:
         print(f"no active token {args.token_id}")  # noqa: T201
@@ -29,7 +29,7 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
     """Print each token's id, scope, email and state; the secrets are not stored."""
-    with transaction(session_factory(settings)) as session:
+    with open_database(settings) as factory, transaction(factory) as session:
         for row in list_tokens(session):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             print(f"{row.id}  {row.scope:<7}  {row.email}  {state}")  # noqa: T201
