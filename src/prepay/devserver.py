@@ -31,7 +31,9 @@ def _wait_until_up(url: str, seconds: float = 15.0) -> None:
             return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise RuntimeError(f"the Stripe simulator did not answer at {url} in {seconds} s")
+    raise RuntimeError(
+        f"the Stripe simulator did not respond at {url} within {seconds} s"
+    )
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -40,7 +42,7 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 def run_dev(host: str, port: int, sim_port: int) -> int:
     # uvicorn restores the previous SIGTERM handler after its graceful
-    # shutdown and raises the signal again; with the default handler the
+    # shutdown and raises the signal again. With the default handler, the
     # process would die before the finally below stops the simulator.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     port = int(os.environ.get("PORT", port))

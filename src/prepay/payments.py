@@ -2,9 +2,9 @@
 
 The local entry is written before Stripe is called, so no PaymentIntent can
 exist without a top-up that it pays. A crash or timeout in between leaves a
-PENDING entry with no PaymentIntent; the client's retry with the same
-Idempotency-Key reaches the same PaymentIntent through Stripe's own
-idempotency key, and the webhook can still find the entry through the
+PENDING entry with no PaymentIntent. The client's retry with the same
+Idempotency-Key then reaches the same PaymentIntent through Stripe's own
+idempotency key. The webhook can still find the entry through the
 PaymentIntent's metadata.
 """
 
@@ -39,7 +39,7 @@ from prepay.stripe_gateway import (
 log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 255
-# Unpaid top-ups an account may have open at once; each one is a
+# Unpaid top-ups an account may have open at once. Each one is a
 # PaymentIntent at Stripe, so this bounds what one user can make us create.
 MAX_PENDING_TOPUPS = 5
 # Only recent unpaid top-ups count towards that bound, so a user who walked
@@ -158,7 +158,7 @@ def create_topup(
 
 
 def _replay(gateway: StripeGateway, entry: LedgerEntry) -> TopUpResult | None:
-    """Answer a repeated Idempotency-Key from the top-up it already made.
+    """Build the result for a repeated Idempotency-Key from its earlier top-up.
 
     Returns None when the top-up still needs its PaymentIntent.
     """

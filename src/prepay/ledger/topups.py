@@ -1,4 +1,4 @@
-"""Top-up states: PENDING until Stripe's webhook says how the payment ended.
+"""Top-up states: PENDING until Stripe's webhook reports how the payment ended.
 
 PENDING -> COMPLETED (credit), PENDING -> FAILED, PENDING or FAILED ->
 CANCELED, and FAILED -> COMPLETED when a later attempt on the same
