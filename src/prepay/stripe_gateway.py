@@ -76,7 +76,7 @@ class PaymentDeclined(PrepayError):
 
 
 class PaymentProviderRejected(PrepayError):
-    """Stripe answered 400 to a request prepay built: a bug or a bad setting."""
+    """Stripe returned 400 for a request prepay built, from a bug or a bad setting."""
 
     code = "PAYMENT_PROVIDER_ERROR"
     status = 502
@@ -125,27 +125,12 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 class StripeGateway:
-    def __init__(
-        self,
-        secret_key: str,
-        api_base: str,
-        webhook_secrets: list[str],
-        tolerance_seconds: int = 300,
-    ) -> None:
+    def __init__(self, secret_key: str, api_base: str) -> None:
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base},
             max_network_retries=NETWORK_RETRIES,
         )
-        self._verifier = (
-            WebhookVerifier(webhook_secrets, tolerance_seconds)
-            if webhook_secrets
-            else None
-        )
-
-    @property
-    def can_verify_webhooks(self) -> bool:
-        return self._verifier is not None
 
     def create_customer(self, email: str, account_id: str) -> str:
         params: Any = {"email": email, "metadata": {"prepay_account_id": account_id}}
@@ -280,12 +265,6 @@ class StripeGateway:
             raise PaymentProviderUnavailable(
                 "the payment provider is unreachable; try again in a moment"
             ) from None
-
-    def verify_event(self, payload: bytes, header: str | None) -> IncomingEvent:
-        """Verify a delivery with the configured secrets; see WebhookVerifier."""
-        if self._verifier is None:
-            raise InvalidWebhook(INVALID_SIGNATURE)
-        return self._verifier.verify_event(payload, header)
 
 
 class WebhookVerifier:

@@ -38,11 +38,9 @@ def build_services(settings: Settings) -> Services:
     gateway = None
     if settings.payments_enabled:
         gateway = StripeGateway(
-            settings.stripe_secret_key or "",
-            settings.stripe_api_base,
-            settings.stripe_webhook_secret,
-            settings.webhook_tolerance_seconds,
+            settings.stripe_secret_key or "", settings.stripe_api_base
         )
+
     # Outside production a missing session secret gets a random one, so
     # sessions end when the process restarts.
     signer = SessionSigner(settings.session_secret or secrets.token_urlsafe(32))
@@ -54,6 +52,7 @@ def build_services(settings: Settings) -> Services:
         mask_secret(settings.stripe_secret_key),
         settings.stripe_api_base,
     )
+
     # Webhooks are verified even while STRIPE_ENABLED=false, because refunds
     # and disputes keep arriving after top-ups are switched off.
     verifier = None
@@ -61,6 +60,7 @@ def build_services(settings: Settings) -> Services:
         verifier = WebhookVerifier(
             settings.stripe_webhook_secret, settings.webhook_tolerance_seconds
         )
+
     return Services(
         settings=settings,
         engine=engine,

@@ -2,7 +2,7 @@
 
 A top-up stays PENDING until its webhook arrives. When a delivery is lost
 (the endpoint was down past Stripe's retries, or a secret was wrong), this
-command asks Stripe for the PaymentIntent and applies its state with the
+command retrieves the PaymentIntent from Stripe and applies its state with the
 same ledger code as the webhook, so running it while the webhook arrives
 still credits once.
 
@@ -52,12 +52,7 @@ def _gateway(settings: Settings) -> StripeGateway:
             "payments are switched off (STRIPE_ENABLED or STRIPE_SECRET_KEY); "
             "there is no Stripe to ask"
         )
-    return StripeGateway(
-        settings.stripe_secret_key or "",
-        settings.stripe_api_base,
-        settings.stripe_webhook_secret,
-        settings.webhook_tolerance_seconds,
-    )
+    return StripeGateway(settings.stripe_secret_key or "", settings.stripe_api_base)
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
