@@ -1,7 +1,7 @@
 """The error tree: one root, leaves named after the broken rule.
 
-Each leaf carries a stable ``code`` and HTTP ``status``; the API maps them to
-the JSON error body in one handler, so no route builds an error by hand.
+Each leaf carries a stable ``code`` and HTTP ``status``. The API maps them
+to the JSON error body in one handler, so no route builds an error by hand.
 """
 
 from typing import Any
@@ -84,7 +84,7 @@ class PaymentsDisabled(PrepayError):
 
 
 class PaymentProviderUnavailable(PrepayError):
-    """Stripe could not be reached or answered with a server error."""
+    """Stripe could not be reached or returned a server error."""
 
     code = "UNAVAILABLE"
     status = 503

@@ -31,7 +31,7 @@ NO_KEY_MESSAGE = (
 
 
 class KeyKind(Enum):
-    """Which kind of API key authenticated a request."""
+    """The kind of API key that authenticated a request."""
 
     SECRET = "secret"
     PUBLISHABLE = "publishable"

@@ -13,7 +13,7 @@ class StripeError(Exception):
     """An error that the API returns as `{"error": {...}}` with an HTTP status.
 
     `type` is one of Stripe's error types (`invalid_request_error`, `card_error`,
-    `idempotency_error`, `api_error`). `extra` holds further fields of the error
+    `idempotency_error`, `api_error`). `extra` contains further fields of the error
     object, such as `payment_intent` or `charge` for a declined payment.
     """
 

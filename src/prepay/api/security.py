@@ -313,8 +313,8 @@ class RateLimiter:
 
 
 class RejectNulInUrl:
-    """Answer 400 to a path or query with a NUL byte, which PostgreSQL cannot store
-    or compare, before any route passes it to the database."""
+    """Reject a path or query with a NUL byte with 400, before a route passes it
+    to PostgreSQL, which can neither store nor compare such a string."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

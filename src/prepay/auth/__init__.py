@@ -1,1 +1,1 @@
-"""Who is calling: API tokens, page sessions and scopes."""
+"""Caller authentication: API tokens, ID tokens, page sessions and scopes."""

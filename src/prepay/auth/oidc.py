@@ -9,7 +9,7 @@ public key as an HMAC secret does not verify.
 
 Keys are cached for the ``max-age`` the issuer's response allows (Google
 sends several hours for Firebase). An unknown ``kid`` fetches the set again,
-because the issuer may have rotated keys; a fetch that still lacks the
+because the issuer may have rotated keys. A fetch that still lacks the
 ``kid`` blocks further fetches for ``UNKNOWN_KID_COOLDOWN_SECONDS``, so
 tokens with made-up ``kid`` values cannot flood the issuer with requests.
 """

@@ -17,7 +17,7 @@ TOKEN_PREFIX = "prepay_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an email and a scope (user, service or admin)."""
+    """The authenticated caller: an email and a scope (user, service or admin)."""
 
     email: str
     scope: str

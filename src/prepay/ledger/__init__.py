@@ -1,4 +1,4 @@
 """The ledger: accounts, entries, debits, top-up states and Stripe events.
 
-It knows SQL and money, and nothing of HTTP or of the ``stripe`` package.
+It uses SQL and money, and imports nothing of HTTP or of the ``stripe`` package.
 """

@@ -2,7 +2,7 @@
 
 Each delivery becomes a ``stripe_events`` row first. Its effect runs inside
 a savepoint, so a failure rolls the effect back but keeps the row with the
-error, and the caller answers 500 so that Stripe retries. A row that already
+error, and the webhook route returns 500 so that Stripe retries. A row that already
 ended (PROCESSED, IGNORED or REVIEW) makes a repeated delivery a no-op.
 
 An operator can replay a stored event that FAILED or is in REVIEW. Every
@@ -54,7 +54,7 @@ class IncomingEvent:
 
 @dataclass
 class Outcome:
-    """What applying an event did: its final status, account and a note."""
+    """The result of applying an event: its final status, account and a note."""
 
     status: str = "PROCESSED"
     account_id: str | None = None

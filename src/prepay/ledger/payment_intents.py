@@ -1,13 +1,13 @@
 """Event handlers for PaymentIntents: the top-up's way to COMPLETED or FAILED.
 
 A PaymentIntent is matched to its top-up by id, or, when the top-up's row
-never got the id (a crash between Stripe's answer and our write), by the
+never got the id (a crash between Stripe's response and our write), by the
 transaction id that prepay put in its metadata. A PaymentIntent with no
 prepay metadata, or whose metadata names another account, is kept for
 review and credits nothing.
 
 ``settle`` applies a PaymentIntent's current state the same way, for the
-sweep that asks Stripe about top-ups whose webhook never arrived.
+sweep that queries Stripe for top-ups whose webhook never arrived.
 """
 
 from collections.abc import Callable
@@ -85,7 +85,7 @@ def received_amount(
 
 
 def object_id(value: object) -> str | None:
-    """Return the id of a field that holds an id or an expanded object."""
+    """Return the id from a field that is either an id or an expanded object."""
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) and value else None

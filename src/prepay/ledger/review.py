@@ -1,4 +1,4 @@
-"""What an operator has to look at: open disputes, events kept for review,
+"""Queries for the review list: open disputes, events kept for review, and
 accounts that are RESTRICTED or flagged.
 
 These queries read across accounts, so they are for operators' commands,

@@ -5,8 +5,8 @@ CANCELED, and FAILED -> COMPLETED when a later attempt on the same
 PaymentIntent succeeds. Each transition is a conditional UPDATE on the
 current status, so a repeated or late event changes nothing.
 
-Refunds and lost disputes take money back from a top-up; the sums here tell
-how much was taken back already, so no money goes back twice.
+Refunds and lost disputes take money back from a top-up. The sums here
+return how much was taken back already, so no money goes back twice.
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""What every operators' command needs: a session factory on the configured database."""
+"""Database access shared by the operators' commands."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -7,8 +7,8 @@ const DECLINES = {
   generic_decline: "Your bank declined the payment without giving a reason.",
   do_not_honor: "Your bank declined the payment without giving a reason.",
   call_issuer: "Your bank declined the payment without giving a reason.",
-  // A plain decline, so the page tells someone using a lost or stolen card
-  // nothing about why it failed.
+  // A plain decline, so the page gives someone using a lost or stolen card
+  // no reason for the failure.
   lost_card: "Your bank declined the payment.",
   stolen_card: "Your bank declined the payment.",
   pickup_card: "Your bank declined the payment.",

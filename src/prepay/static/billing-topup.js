@@ -97,7 +97,7 @@ async function readEntry(transactionId) {
 export async function waitForCredit(transactionId, paymentStatus, options) {
   const started = Date.now();
   let delay = 500;
-  let toldSlow = false;
+  let slowNoticeShown = false;
   while (!options.signal.aborted) {
     const entry = await readEntry(transactionId);
     if (entry && entry.status === "COMPLETED") {
@@ -108,15 +108,15 @@ export async function waitForCredit(transactionId, paymentStatus, options) {
       return entry;
     }
     const waited = Date.now() - started;
-    if (!toldSlow && waited >= SLOW_AFTER_MS) {
-      toldSlow = true;
+    if (!slowNoticeShown && waited >= SLOW_AFTER_MS) {
+      slowNoticeShown = true;
       options.onSlow();
     }
     if (waited >= GIVE_UP_AFTER_MS) {
       return null;
     }
     await sleep(delay, options.signal);
-    delay = Math.min(delay * 1.5, toldSlow ? 15000 : 3000);
+    delay = Math.min(delay * 1.5, slowNoticeShown ? 15000 : 3000);
   }
   return null;
 }

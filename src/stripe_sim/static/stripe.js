@@ -618,7 +618,7 @@
     return { error: error };
   }
 
-  // The simulator's control answers with the PaymentIntent after the challenge.
+  // The simulator's control endpoint returns the PaymentIntent after the challenge.
   StripeClient.prototype._authenticate = function (paymentIntent, clientSecret) {
     return askForChallenge(paymentIntent).then(function (outcome) {
       var path = "/_sim/payment_intents/" + encodeURIComponent(paymentIntent.id) + "/three_d_secure";
@@ -637,7 +637,7 @@
       if (method.error) {
         return { error: method.error };
       }
-      // Stripe.js asks for next_action "use_stripe_sdk" so that it can run
+      // Stripe.js requests next_action "use_stripe_sdk" so that it can run
       // the 3D Secure challenge in the page instead of redirecting.
       var fields = { key: self._key, client_secret: clientSecret, use_stripe_sdk: "true" };
       if (method.id) {

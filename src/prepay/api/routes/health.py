@@ -13,13 +13,13 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
-    """Answer while the process runs."""
+    """Return ok while the process runs."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(services: ServicesDep) -> JSONResponse:
-    """Answer 200 when the database answers and its migrations are current."""
+    """Return 200 when the database responds and its migrations are current."""
     try:
         with services.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
